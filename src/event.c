@@ -1,0 +1,248 @@
+/* event.c -- the normalized event: its key, its JSON element, time parsing. */
+#include "autoconfig.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "buf.h"
+#include "event.h"
+#include "sig.h"
+
+static const char *const event_kind_names[] = {
+	[EVENT_PUBLISH] = "publish",
+	[EVENT_UNPUBLISH] = "unpublish",
+	[EVENT_RECORD_STARTED] = "record_started",
+	[EVENT_RECORD_PAUSED] = "record_paused",
+	[EVENT_RECORD_RESUMED] = "record_resumed",
+	[EVENT_RECORD_FILE_STARTED] = "record_file_started",
+	[EVENT_RECORD_FILE_COMPLETE] = "record_file_complete",
+	[EVENT_RECORD_OVER] = "record_over",
+	[EVENT_RECORD_FAILED] = "record_failed",
+	[EVENT_SNAPSHOT] = "snapshot",
+	[EVENT_OTHER] = "other",
+};
+
+static const char *const event_auth_names[] = {
+	[EVENT_AUTH_SIGNATURE] = "signature",
+	[EVENT_AUTH_TOKEN] = "token",
+	[EVENT_AUTH_UNSIGNED] = "unsigned",
+};
+
+void
+event_init(struct event *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->kind = EVENT_OTHER;
+	ev->auth = EVENT_AUTH_UNSIGNED;
+	ev->event_time = EVENT_UNSET;
+	ev->push_duration = EVENT_UNSET;
+	ev->start_time = EVENT_UNSET;
+	ev->end_time = EVENT_UNSET;
+	ev->duration = EVENT_UNSET;
+	ev->file_size = EVENT_UNSET;
+	ev->width = EVENT_UNSET;
+	ev->height = EVENT_UNSET;
+	ev->received_at = EVENT_UNSET;
+}
+
+const char *
+event_kind_name(enum event_kind k)
+{
+	if ((unsigned)k >= sizeof(event_kind_names) / sizeof(event_kind_names[0]))
+		return "other";
+	return event_kind_names[k];
+}
+
+const char *
+event_auth_name(enum event_auth a)
+{
+	if ((unsigned)a >= sizeof(event_auth_names) / sizeof(event_auth_names[0]))
+		return "unsigned";
+	return event_auth_names[a];
+}
+
+/* One field of the key: its bytes, then a NUL separator so "ab","c" != "a","bc". */
+static void
+event_key_field(struct buf *b, const char *s)
+{
+	if (s != NULL)
+		buf_adds(b, s);
+	buf_addc(b, '\0');
+}
+
+/*
+ * The key covers what identifies the event, and nothing a vendor changes
+ * when it re-signs a retry (signature, auth timestamp, receive time).
+ */
+int
+event_make_key(struct event *ev)
+{
+	char		 num[32];
+	struct buf	 b = BUF_INIT;
+	int		 rc = -1;
+
+	event_key_field(&b, ev->vendor);
+	event_key_field(&b, event_kind_name(ev->kind));
+	event_key_field(&b, ev->event);
+	event_key_field(&b, ev->domain);
+	event_key_field(&b, ev->app);
+	event_key_field(&b, ev->stream);
+	event_key_field(&b, ev->session_key);
+	event_key_field(&b, ev->file_key);
+	if (ev->event_time != EVENT_UNSET && !ev->event_time_received) {
+		snprintf(num, sizeof(num), "%lld", (long long)ev->event_time);
+		event_key_field(&b, num);
+	} else
+		event_key_field(&b, NULL);
+	event_key_field(&b, ev->url);
+	if (b.failed)
+		goto out;
+	rc = sig_sha256_hex(b.data, b.len, ev->key);
+out:
+	buf_free(&b);
+	return rc;
+}
+
+static void
+event_json_strfield(struct buf *b, const char *key, const char *val)
+{
+	if (val == NULL)
+		return;
+	buf_json_key(b, key);
+	buf_json_str(b, val, strlen(val));
+}
+
+static void
+event_json_numfield(struct buf *b, const char *key, int64_t val)
+{
+	if (val == EVENT_UNSET)
+		return;
+	buf_json_key(b, key);
+	buf_printf(b, "%lld", (long long)val);
+}
+
+void
+event_to_json(const struct event *ev, struct buf *b)
+{
+	buf_addc(b, '{');
+	event_json_strfield(b, "vendor", ev->vendor);
+	event_json_strfield(b, "kind", event_kind_name(ev->kind));
+	event_json_strfield(b, "auth", event_auth_name(ev->auth));
+	event_json_strfield(b, "event", ev->event);
+	event_json_strfield(b, "event_key", ev->key);
+	event_json_strfield(b, "remote_addr", ev->remote_addr);
+	event_json_numfield(b, "received_at", ev->received_at);
+	event_json_strfield(b, "domain", ev->domain);
+	event_json_strfield(b, "app", ev->app);
+	event_json_strfield(b, "stream", ev->stream);
+	event_json_numfield(b, "event_time", ev->event_time);
+	buf_json_key(b, "event_time_received");
+	buf_adds(b, ev->event_time_received ? "true" : "false");
+
+	event_json_strfield(b, "session_key", ev->session_key);
+	event_json_strfield(b, "client_ip", ev->client_ip);
+	event_json_strfield(b, "node", ev->node);
+	event_json_strfield(b, "params", ev->params);
+	event_json_strfield(b, "error_code", ev->error_code);
+	event_json_strfield(b, "error_message", ev->error_message);
+	event_json_numfield(b, "push_duration", ev->push_duration);
+
+	event_json_strfield(b, "file_key", ev->file_key);
+	if (ev->format[0] != '\0')
+		event_json_strfield(b, "format", ev->format);
+	event_json_strfield(b, "url", ev->url);
+	event_json_strfield(b, "play_url", ev->play_url);
+	event_json_strfield(b, "storage_path", ev->storage_path);
+	event_json_strfield(b, "task_id", ev->task_id);
+	if (ev->segments != NULL) {
+		/* Already JSON text (msg_json of the vendor's array). */
+		buf_json_key(b, "segments");
+		buf_adds(b, ev->segments);
+	}
+	event_json_numfield(b, "start_time", ev->start_time);
+	event_json_numfield(b, "end_time", ev->end_time);
+	event_json_numfield(b, "duration", ev->duration);
+	event_json_numfield(b, "file_size", ev->file_size);
+	event_json_numfield(b, "width", ev->width);
+	event_json_numfield(b, "height", ev->height);
+
+	if (ev->payload != NULL) {
+		/* The message as received: strict JSON already (msg_parse_json). */
+		buf_json_key(b, "payload");
+		buf_add(b, ev->payload, ev->payload_len);
+	}
+	buf_addc(b, '}');
+}
+
+/* Read exactly n digits at *p into *out.  0 or -1. */
+static int
+event_digits(const char **p, int n, int *out)
+{
+	int	 v = 0;
+
+	while (n-- > 0) {
+		if (!isdigit((unsigned char)**p))
+			return -1;
+		v = v * 10 + (**p - '0');
+		(*p)++;
+	}
+	*out = v;
+	return 0;
+}
+
+int
+event_parse_time(const char *s, int64_t *ms)
+{
+	struct tm	 tm;
+	const char	*p = s;
+	int		 y, mo, d, h, mi, sec, oh, om, frac = 0, scale = 100;
+	int64_t		 off = 0;
+	time_t		 t;
+
+	/* RFC 3339 section 5.6: date-time = full-date "T" full-time. */
+	if (s == NULL || event_digits(&p, 4, &y) || *p++ != '-' ||
+	    event_digits(&p, 2, &mo) || *p++ != '-' ||
+	    event_digits(&p, 2, &d) || (*p != 'T' && *p != 't' && *p != ' '))
+		return -1;
+	p++;
+	if (event_digits(&p, 2, &h) || *p++ != ':' ||
+	    event_digits(&p, 2, &mi) || *p++ != ':' ||
+	    event_digits(&p, 2, &sec))
+		return -1;
+	if (*p == '.') {
+		p++;
+		if (!isdigit((unsigned char)*p))
+			return -1;
+		while (isdigit((unsigned char)*p)) {
+			frac += (*p - '0') * scale;
+			scale /= 10;
+			p++;
+		}
+	}
+	if (*p == 'Z' || *p == 'z')
+		p++;
+	else if (*p == '+' || *p == '-') {
+		int sign = *p++ == '-' ? -1 : 1;
+		if (event_digits(&p, 2, &oh) || *p++ != ':' ||
+		    event_digits(&p, 2, &om) || oh > 23 || om > 59)
+			return -1;
+		off = sign * (int64_t)(oh * 3600 + om * 60);
+	} else
+		return -1;
+	if (*p != '\0' || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
+	    mi > 59 || sec > 60)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	if ((t = timegm(&tm)) == (time_t)-1)
+		return -1;
+	*ms = ((int64_t)t - off) * 1000 + frac;
+	return 0;
+}

@@ -1,0 +1,111 @@
+/* event.h -- the normalized event every vendor callback becomes (SPEC section 2). */
+#ifndef EVENT_H
+#define EVENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "sig.h"
+
+enum event_kind {
+	EVENT_PUBLISH,
+	EVENT_UNPUBLISH,
+	EVENT_RECORD_STARTED,
+	EVENT_RECORD_PAUSED,
+	EVENT_RECORD_RESUMED,
+	EVENT_RECORD_FILE_STARTED,
+	EVENT_RECORD_FILE_COMPLETE,
+	EVENT_RECORD_OVER,
+	EVENT_RECORD_FAILED,
+	EVENT_SNAPSHOT,
+	EVENT_OTHER,
+};
+
+enum event_auth {
+	EVENT_AUTH_SIGNATURE,
+	EVENT_AUTH_TOKEN,
+	EVENT_AUTH_UNSIGNED,
+};
+
+/* Marks an absent number. */
+#define EVENT_UNSET	INT64_MIN
+
+/* Bytes kept of short derived strings (format, session key). */
+#define EVENT_SHORT_MAX	64
+
+/*
+ * Strings are borrowed: from the parsed message, the request or the
+ * configuration, all of which live until the event is stored.  Times are
+ * milliseconds since the epoch (UTC); durations milliseconds; sizes bytes.
+ */
+struct event {
+	const char	*vendor;
+	enum event_kind	 kind;
+	enum event_auth	 auth;
+	const char	*event;		/* the vendor's own event name, or NULL */
+
+	const char	*domain;
+	const char	*app;
+	const char	*stream;
+	int64_t		 event_time;	/* vendor's time; receive time if none */
+	int		 event_time_received; /* 1 when event_time is the receive time */
+
+	/* publish / unpublish */
+	const char	*session_key;
+	const char	*client_ip;
+	const char	*node;
+	const char	*params;
+	const char	*error_code;
+	int64_t		 push_duration;
+
+	/* recordings and snapshots */
+	const char	*file_key;
+	char		 format[EVENT_SHORT_MAX];	/* lower case */
+	const char	*url;
+	const char	*play_url;
+	const char	*storage_path;
+	const char	*task_id;
+	const char	*segments;	/* JSON text */
+	int64_t		 start_time;
+	int64_t		 end_time;
+	int64_t		 duration;
+	int64_t		 file_size;
+	int64_t		 width;
+	int64_t		 height;
+	const char	*error_message;
+
+	/* the delivery */
+	const char	*remote_addr;
+	int64_t		 received_at;
+	const char	*payload;	/* JSON text of the message as received */
+	size_t		 payload_len;
+
+	char		 key[SIG_SHA256_HEX + 1];	/* event_key */
+};
+
+/* Zero every field, numbers to EVENT_UNSET. */
+void		 event_init(struct event *);
+const char	*event_kind_name(enum event_kind);
+const char	*event_auth_name(enum event_auth);
+
+/*
+ * Compute ev->key: SHA-256 over the normalized fields that identify the
+ * event (vendor, kind, identity, session/file key, event time, URL), never
+ * signature or timestamp fields.  0 or -1.
+ */
+int		 event_make_key(struct event *);
+
+/*
+ * Append the event as one JSON object, the element format that the
+ * database function livehook.ingest() reads (sql/schema.sql).
+ */
+void		 event_to_json(const struct event *, struct buf *);
+
+/*
+ * Parse an RFC 3339 UTC time "YYYY-MM-DDThh:mm:ss[.fff]Z" (or with a
+ * +hh:mm offset) into milliseconds.  0 or -1.
+ */
+int		 event_parse_time(const char *, int64_t *ms);
+
+#endif

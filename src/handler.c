@@ -1,0 +1,183 @@
+/* handler.c -- one request: route, vendor, verify, decode, store, answer. */
+#include "autoconfig.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "buf.h"
+#include "config.h"
+#include "event.h"
+#include "handler.h"
+#include "log.h"
+#include "msg.h"
+#include "req.h"
+#include "resp.h"
+#include "store.h"
+#include "vendor.h"
+#include "writer.h"
+
+/*
+ * The last one or two segments of the path: "/<vendor>" or
+ * "/<vendor>/<token>" or "/healthz" / "/readyz".  Trailing slashes are
+ * ignored.  Returns the number of segments found (0..2).
+ */
+static int
+handler_segments(char *path, const char **last, const char **prev)
+{
+	char	*p;
+	size_t	 len = strlen(path);
+
+	while (len > 0 && path[len - 1] == '/')
+		path[--len] = '\0';
+	*last = *prev = NULL;
+	if (len == 0)
+		return 0;
+	if ((p = strrchr(path, '/')) == NULL) {
+		*last = path;
+		return 1;
+	}
+	*last = p + 1;
+	*p = '\0';
+	if ((p = strrchr(path, '/')) == NULL) {
+		*prev = path;
+		return path[0] != '\0' ? 2 : 1;
+	}
+	*prev = p + 1;
+	return 2;
+}
+
+/* One log line for a request that is not answered 200. */
+static void
+handler_log(const struct req *req, const char *vendor, const struct resp *resp)
+{
+	char	 addr[64];
+
+	log_warnx("%s: %s: %d %s", vendor != NULL ? vendor : "request",
+	    log_escape(addr, sizeof(addr), req->remote_addr,
+	    strlen(req->remote_addr)), resp->status, resp->message);
+}
+
+/* /healthz and /readyz. */
+static void
+handler_probe(const struct handler_ctx *ctx, const char *what, struct resp *resp)
+{
+	if (strcmp(what, "healthz") == 0) {
+		resp_set(resp, 200, "ok");
+		return;
+	}
+	if (ctx->store != NULL && store_ping(ctx->store))
+		resp_set(resp, 200, "ready");
+	else
+		resp_set(resp, 503, "database unavailable");
+}
+
+/*
+ * A vendor callback: decode, authenticate, store.  Returns with resp set;
+ * the caller logs failures.
+ */
+static void
+handler_callback(const struct handler_ctx *ctx, const struct req *req,
+    const struct vendor *v, const char *token, struct resp *resp)
+{
+	struct config_vendor	 vc;
+	struct event		 ev;
+	struct msg		*msg = NULL;
+	struct buf		 json = BUF_INIT;
+	enum store_result	 res;
+
+	if (config_vendor_get(ctx->config, v->name, NULL, &vc) == -1) {
+		resp_set(resp, 404, "vendor %s is not enabled", v->name);
+		goto out;
+	}
+	if ((strcmp(req->method, "GET") == 0 && !(v->methods & VENDOR_GET)) ||
+	    (strcmp(req->method, "POST") == 0 && !(v->methods & VENDOR_POST)) ||
+	    (strcmp(req->method, "GET") != 0 && strcmp(req->method, "POST") != 0)) {
+		resp_set(resp, 405, "method not allowed");
+		goto out;
+	}
+	if (req->body_status != 0) {
+		resp_set(resp, req->body_status, "%s", req->body_reason);
+		goto out;
+	}
+
+	event_init(&ev);
+	ev.vendor = v->name;
+	ev.remote_addr = req->remote_addr;
+	ev.received_at = req->received_at;
+	if (v->decode(req, &msg, &ev, resp) == -1)
+		goto out;
+	/* Per-domain keys and settings, now that the domain is known. */
+	if (config_vendor_get(ctx->config, v->name, ev.domain, &vc) == -1) {
+		resp_set(resp, 404, "vendor %s is not enabled", v->name);
+		goto out;
+	}
+	if (vendor_authenticate(v, req, msg, &ev, &vc, token,
+	    req->received_at / 1000, resp) == -1)
+		goto out;
+	if (ev.event_time == EVENT_UNSET) {
+		ev.event_time = req->received_at;
+		ev.event_time_received = 1;
+	}
+	if (event_make_key(&ev) == -1) {
+		resp_set(resp, 503, "cannot compute the event key");
+		goto out;
+	}
+	event_to_json(&ev, &json);
+	if (json.failed) {
+		resp_set(resp, 503, "out of memory");
+		goto out;
+	}
+	res = writer_submit(ctx->writer, json.data, json.len);
+	switch (res) {
+	case STORE_OK:
+		resp_set(resp, 200, "ok");
+		break;
+	case STORE_DUP:
+		resp_set(resp, 200, "duplicate");
+		break;
+	case STORE_ERR:
+		resp_set(resp, 400, "value refused by the database");
+		break;
+	case STORE_RETRY:
+	default:
+		resp_set(resp, 503, "event could not be made durable");
+		break;
+	}
+out:
+	msg_free(msg);
+	buf_free(&json);
+}
+
+void
+handler_run(const struct handler_ctx *ctx, const struct req *req, struct resp *resp)
+{
+	char			 path[REQ_PATH_MAX];
+	const char		*last, *prev;
+	const struct vendor	*v = NULL;
+	const char		*token = NULL;
+	int			 n;
+
+	if (req_path(req, path, sizeof(path)) == -1) {
+		resp_set(resp, 404, "path too long");
+		goto out;
+	}
+	n = handler_segments(path, &last, &prev);
+	if (n >= 1 && (strcmp(last, "healthz") == 0 || strcmp(last, "readyz") == 0)) {
+		handler_probe(ctx, last, resp);
+		goto out;
+	}
+	if (n >= 1)
+		v = vendor_find(last, strlen(last));
+	if (v == NULL && n == 2) {
+		v = vendor_find(prev, strlen(prev));
+		token = last;
+	}
+	if (v == NULL) {
+		resp_set(resp, 404, "unknown path");
+		goto out;
+	}
+	handler_callback(ctx, req, v, token, resp);
+out:
+	if (resp->status != 200)
+		handler_log(req, v != NULL ? v->name : NULL, resp);
+}

@@ -1,0 +1,177 @@
+/* main.c -- options, signals, and the threads that serve: livehook(8). */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "fcgi.h"
+#include "handler.h"
+#include "log.h"
+#include "sig.h"
+#include "store.h"
+#include "writer.h"
+
+#define MAIN_CONFIG_DEFAULT	SYSCONFDIR "/livehook.conf"
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: livehook [-tV] [-c file] [-s path | host:port]\n");
+	exit(2);
+}
+
+struct main_worker {
+	const struct handler_ctx	*ctx;
+	size_t				 max_body;
+};
+
+static void *
+main_worker(void *arg)
+{
+	struct main_worker	*w = arg;
+
+	fcgi_serve(w->ctx, w->max_body);
+	return NULL;
+}
+
+/* -t: the configuration was read; check the database and its schema. */
+static int
+main_check(const struct config *cfg, struct store *store)
+{
+	int	 v;
+
+	if ((v = store_schema_version(store)) == -1)
+		return 1;
+	if (v != STORE_SCHEMA_VERSION) {
+		log_warnx("database schema version %d, this livehook needs %d "
+		    "(apply the scripts in sql/upgrade/)", v, STORE_SCHEMA_VERSION);
+		return 1;
+	}
+	printf("%s: configuration ok, %zu vendor section(s); database schema "
+	    "version %d\n", cfg->path != NULL ? cfg->path : "(defaults)",
+	    cfg->nvendors, v);
+	return 0;
+}
+
+/*
+ * Serve FastCGI with cfg->threads request threads and one writer until
+ * SIGTERM or SIGINT; a request in progress is finished first.
+ */
+static int
+main_serve(const struct handler_ctx *ctx, const struct config *cfg)
+{
+	struct main_worker	 mw = { ctx, cfg->max_body };
+	pthread_t		 threads[64];
+	sigset_t		 stop, old;
+	int			 i, n = 0, sig, rc;
+
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGHUP);
+	/* The threads inherit this mask: only this thread takes SIGTERM. */
+	pthread_sigmask(SIG_BLOCK, &stop, &old);
+	for (i = 0; i < cfg->threads && i < 64; i++) {
+		if ((rc = pthread_create(&threads[n], NULL, main_worker, &mw)) != 0) {
+			errno = rc;
+			log_warn("pthread_create");
+			break;
+		}
+		n++;
+	}
+	if (n == 0)
+		return 1;
+	for (;;) {
+		if (sigwait(&stop, &sig) != 0)
+			continue;
+		if (sig == SIGHUP) {
+			log_info("SIGHUP ignored: restart to reload the configuration");
+			continue;
+		}
+		break;
+	}
+	fcgi_shutdown();
+	for (i = 0; i < n; i++)
+		pthread_join(threads[i], NULL);
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "test", no_argument, NULL, 't' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char		*cfgpath = MAIN_CONFIG_DEFAULT, *sockpath = NULL;
+	struct config		*cfg = NULL;
+	struct store		*store = NULL;
+	struct writer		*writer = NULL;
+	struct handler_ctx	 ctx;
+	int			 ch, test = 0, rc = 1, mode;
+
+	log_init(argv[0]);
+	while ((ch = getopt_long(argc, argv, "c:s:tV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			cfgpath = optarg;
+			break;
+		case 's':
+			sockpath = optarg;
+			break;
+		case 't':
+			test = 1;
+			break;
+		case 'V':
+			printf("livehook %s\n", PACKAGE_VERSION);
+			return 0;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+
+	signal(SIGPIPE, SIG_IGN);
+	if (sig_init() == -1)
+		goto out;
+	if ((cfg = config_load(cfgpath)) == NULL)
+		goto out;
+	if ((store = store_new(cfg->conninfo)) == NULL)
+		goto out;
+	if (test) {
+		rc = main_check(cfg, store);
+		goto out;
+	}
+	if ((mode = fcgi_init(sockpath)) == -1)
+		goto out;
+	/* Plain CGI answers one request: no writer thread. */
+	if ((writer = writer_new(store, mode == 1 && cfg->group_commit,
+	    cfg->batch_max)) == NULL)
+		goto out;
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.config = cfg;
+	ctx.writer = writer;
+	ctx.store = store;
+	if (mode == 0)
+		rc = fcgi_serve_cgi(&ctx, cfg->max_body) == 0 ? 0 : 1;
+	else
+		rc = main_serve(&ctx, cfg);
+out:
+	writer_free(writer);
+	store_free(store);
+	config_free(cfg);
+	sig_free();
+	return rc;
+}

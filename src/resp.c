@@ -1,0 +1,61 @@
+/* resp.c -- the answer to a request: a status and a JSON body. */
+#include "autoconfig.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "buf.h"
+#include "resp.h"
+
+void
+resp_set(struct resp *r, int status, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	r->status = status;
+	va_start(ap, fmt);
+	vsnprintf(r->message, sizeof(r->message), fmt, ap);
+	va_end(ap);
+}
+
+const char *
+resp_status_text(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 400: return "Bad Request";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 411: return "Length Required";
+	case 413: return "Content Too Large";
+	case 500: return "Internal Server Error";
+	case 503: return "Service Unavailable";
+	default:  return "Unknown";
+	}
+}
+
+size_t
+resp_body(const struct resp *r, char *out, size_t outsz)
+{
+	struct buf	 b = BUF_INIT;
+	size_t		 len;
+
+	/* Success is code 0, which Tencent's and SRS-style callers expect. */
+	buf_printf(&b, "{\"code\":%d,\"message\":", r->status == 200 ? 0 : r->status);
+	buf_json_str(&b, r->message, strlen(r->message));
+	buf_adds(&b, "}\n");
+	if (b.failed || outsz == 0) {
+		len = 0;
+		if (outsz > 0)
+			out[0] = '\0';
+		goto out;
+	}
+	len = b.len < outsz - 1 ? b.len : outsz - 1;
+	memcpy(out, b.data, len);
+	out[len] = '\0';
+out:
+	buf_free(&b);
+	return len;
+}

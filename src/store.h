@@ -1,0 +1,45 @@
+/* store.h -- events into PostgreSQL (the only libpq user). */
+#ifndef STORE_H
+#define STORE_H
+
+#include <stddef.h>
+
+enum store_result {
+	STORE_OK,	/* committed */
+	STORE_DUP,	/* already stored: a redelivery */
+	STORE_RETRY,	/* not durable, or outcome unknown: answer 503 */
+	STORE_ERR,	/* the database refused this event itself */
+};
+
+/* The schema version this build writes to (sql/schema.sql). */
+#define STORE_SCHEMA_VERSION	1
+
+struct store;
+
+/*
+ * A store for conninfo ("" uses the PG* environment).  Connects lazily;
+ * never fails for an unreachable server.  NULL only when out of memory.
+ */
+struct store	*store_new(const char *conninfo);
+void		 store_free(struct store *);
+
+/*
+ * Insert a batch in one transaction and one round trip.  batch is a JSON
+ * array of events (event_to_json), n elements.  On return res[i] holds the
+ * outcome of element i.  If the database rejects the batch as a whole for
+ * one bad event, each event is tried alone so that only it fails.
+ * Returns 0 when the transaction committed, -1 when nothing is known to
+ * be durable (every res[i] is then STORE_RETRY).
+ */
+int		 store_insert(struct store *, const char *batch, size_t batchlen,
+		    size_t n, enum store_result *res);
+
+/* 1 when the database answers now (reconnecting if needed), else 0. */
+int		 store_ping(struct store *);
+
+/* The installed schema version, or -1 (logged). */
+int		 store_schema_version(struct store *);
+
+const char	*store_result_name(enum store_result);
+
+#endif

@@ -1,0 +1,69 @@
+/* vendor.h -- the table of vendors: decode and authenticate one callback. */
+#ifndef VENDOR_H
+#define VENDOR_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "config.h"
+#include "event.h"
+#include "msg.h"
+#include "req.h"
+#include "resp.h"
+
+enum vendor_method {
+	VENDOR_GET = 1 << 0,
+	VENDOR_POST = 1 << 1,
+};
+
+/*
+ * The per-request work of one vendor.
+ *
+ * decode: parse the request (body or query) into *msg (owned by the
+ * caller, msg_free) and fill ev: identity, kind, times, details, payload.
+ * Returns 0, or -1 with resp set (400 for malformed input).
+ *
+ * verify: check the vendor's signature of the decoded message with the
+ * effective settings vc (already chosen for ev->domain) at time now (s).
+ * Returns 1 when a valid signature was checked, 0 when the message
+ * carries no signature, -1 with resp set (403) when it is wrong, expired
+ * or refused.  Path tokens and allow_unsigned are the caller's (vendor.c).
+ */
+struct vendor {
+	const char	*name;
+	unsigned	 methods;	/* enum vendor_method bits */
+	int		(*decode)(const struct req *, struct msg **,
+			    struct event *, struct resp *);
+	int		(*verify)(const struct req *, const struct msg *,
+			    const struct event *, const struct config_vendor *,
+			    int64_t now, struct resp *);
+};
+
+/* The vendor named by len bytes of name, or NULL. */
+const struct vendor	*vendor_find(const char *name, size_t len);
+
+/*
+ * Authenticate: with a path token (token may be NULL), the vendor's
+ * signature, or allow_unsigned, as SPEC section 4.  Sets ev->auth.
+ * Returns 0, or -1 with resp set (403).
+ */
+int	vendor_authenticate(const struct vendor *, const struct req *,
+	    const struct msg *, struct event *, const struct config_vendor *,
+	    const char *token, int64_t now, struct resp *);
+
+/* Shared checks for the vendor files. */
+
+/* Issue-time stamp: |now - ts| <= tolerance.  0, or -1 with resp set. */
+int	vendor_check_issued(int64_t ts, int64_t now,
+	    const struct config_vendor *, struct resp *);
+/* Expiry stamp: now <= ts + tolerance and ts <= now + max_ahead. */
+int	vendor_check_expiry(int64_t ts, int64_t now,
+	    const struct config_vendor *, struct resp *);
+
+/* The vendor decoders, one file each. */
+extern const struct vendor vendor_aliyun;
+extern const struct vendor vendor_huawei;
+extern const struct vendor vendor_jdcloud;
+extern const struct vendor vendor_tencent;
+
+#endif

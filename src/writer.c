@@ -1,0 +1,190 @@
+/* writer.c -- group commit: request threads hand events to one writer that commits them together. */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "log.h"
+#include "store.h"
+#include "writer.h"
+
+/* One waiting event; lives on the submitting thread's stack. */
+struct writer_item {
+	const char		*json;
+	size_t			 len;
+	enum store_result	 res;
+	int			 done;
+	struct writer_item	*next;
+};
+
+struct writer {
+	struct store		*store;
+	int			 group_commit;
+	size_t			 batch_max;
+
+	pthread_mutex_t		 mu;
+	pthread_cond_t		 work;		/* the queue is not empty, or stop */
+	pthread_cond_t		 done;		/* a batch has its results */
+	struct writer_item	*head;
+	struct writer_item	*tail;
+	int			 stopping;
+	int			 started;
+	pthread_t		 thread;
+
+	/* Used by the writer thread only (or under mu without a thread). */
+	struct buf		 batch;
+	enum store_result	 res[WRITER_BATCH_MAX];
+};
+
+/*
+ * Commit items (a list of n) in one transaction and record each outcome
+ * in its item.  Called without mu held.
+ */
+static void
+writer_commit(struct writer *w, struct writer_item *items, size_t n)
+{
+	struct writer_item	*it;
+	size_t			 i;
+
+	buf_reset(&w->batch);
+	buf_addc(&w->batch, '[');
+	for (it = items, i = 0; i < n; it = it->next, i++) {
+		if (i > 0)
+			buf_addc(&w->batch, ',');
+		buf_add(&w->batch, it->json, it->len);
+	}
+	buf_addc(&w->batch, ']');
+	if (w->batch.failed) {
+		log_warnx("writer: out of memory for a batch of %zu", n);
+		for (i = 0; i < n; i++)
+			w->res[i] = STORE_RETRY;
+	} else if (store_insert(w->store, w->batch.data, w->batch.len, n,
+	    w->res) == -1) {
+		for (i = 0; i < n; i++)
+			w->res[i] = STORE_RETRY;
+	}
+	for (it = items, i = 0; i < n; it = it->next, i++)
+		it->res = w->res[i];
+}
+
+/*
+ * The writer thread: take every waiting event (up to batch_max), commit
+ * them in one transaction, release their threads, repeat.  While it
+ * commits, new events queue up for the next batch.
+ */
+static void *
+writer_main(void *arg)
+{
+	struct writer		*w = arg;
+	struct writer_item	*items, *last, *it;
+	size_t			 n;
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (w->head == NULL && !w->stopping)
+			pthread_cond_wait(&w->work, &w->mu);
+		if (w->head == NULL)
+			break;
+		items = last = w->head;
+		for (n = 1; n < w->batch_max && last->next != NULL; n++)
+			last = last->next;
+		w->head = last->next;
+		if (w->head == NULL)
+			w->tail = NULL;
+		pthread_mutex_unlock(&w->mu);
+
+		writer_commit(w, items, n);
+
+		pthread_mutex_lock(&w->mu);
+		for (it = items; it != NULL && n-- > 0; it = it->next)
+			it->done = 1;
+		pthread_cond_broadcast(&w->done);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+struct writer *
+writer_new(struct store *store, int group_commit, size_t batch_max)
+{
+	struct writer	*w;
+	int		 rc;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL) {
+		log_warn("writer: calloc");
+		return NULL;
+	}
+	w->store = store;
+	w->group_commit = group_commit;
+	if (batch_max == 0 || batch_max > WRITER_BATCH_MAX)
+		batch_max = WRITER_BATCH_MAX;
+	w->batch_max = group_commit ? batch_max : 1;
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->work, NULL);
+	pthread_cond_init(&w->done, NULL);
+	if (group_commit) {
+		if ((rc = pthread_create(&w->thread, NULL, writer_main, w)) != 0) {
+			errno = rc;
+			log_warn("writer: pthread_create");
+			writer_free(w);
+			return NULL;
+		}
+		w->started = 1;
+	}
+	return w;
+}
+
+void
+writer_free(struct writer *w)
+{
+	if (w == NULL)
+		return;
+	if (w->started) {
+		pthread_mutex_lock(&w->mu);
+		w->stopping = 1;
+		pthread_cond_signal(&w->work);
+		pthread_mutex_unlock(&w->mu);
+		pthread_join(w->thread, NULL);
+	}
+	pthread_mutex_destroy(&w->mu);
+	pthread_cond_destroy(&w->work);
+	pthread_cond_destroy(&w->done);
+	buf_free(&w->batch);
+	free(w);
+}
+
+enum store_result
+writer_submit(struct writer *w, const char *json, size_t len)
+{
+	struct writer_item	 it;
+
+	memset(&it, 0, sizeof(it));
+	it.json = json;
+	it.len = len;
+	it.res = STORE_RETRY;
+
+	pthread_mutex_lock(&w->mu);
+	if (!w->group_commit) {
+		/* One commit per request, on the one connection. */
+		writer_commit(w, &it, 1);
+		pthread_mutex_unlock(&w->mu);
+		return it.res;
+	}
+	if (w->stopping) {
+		pthread_mutex_unlock(&w->mu);
+		return STORE_RETRY;
+	}
+	if (w->tail != NULL)
+		w->tail->next = &it;
+	else
+		w->head = &it;
+	w->tail = &it;
+	pthread_cond_signal(&w->work);
+	while (!it.done)
+		pthread_cond_wait(&w->done, &w->mu);
+	pthread_mutex_unlock(&w->mu);
+	return it.res;
+}

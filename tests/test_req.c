@@ -1,0 +1,205 @@
+/* test_req.c -- unit tests of req.c, resp.c and event.c (no FastCGI, no database). */
+#include "autoconfig.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "buf.h"
+#include "event.h"
+#include "req.h"
+#include "resp.h"
+#include "sig.h"
+
+/* Meta-variables of a fake request: "NAME=value" strings. */
+static const char *
+fake_param(void *ctx, const char *name)
+{
+	const char	**v;
+	size_t		  n = strlen(name);
+
+	for (v = ctx; *v != NULL; v++)
+		if (strncmp(*v, name, n) == 0 && (*v)[n] == '=')
+			return *v + n + 1;
+	return NULL;
+}
+
+static void
+path_of(const char **vars, char *out, size_t outsz, int expect)
+{
+	struct req	 r;
+
+	memset(&r, 0, sizeof(r));
+	r.param = fake_param;
+	r.param_ctx = vars;
+	assert_int_equal(req_path(&r, out, outsz), expect);
+}
+
+static void
+req__path__joins_script_name_and_path_info(void **state)
+{
+	const char	*lighttpd[] = { "SCRIPT_NAME=/livehook", "PATH_INFO=/huawei", NULL };
+	const char	*apache[] = { "SCRIPT_NAME=", "PATH_INFO=/livehook/huawei/tok", NULL };
+	const char	*uri[] = { "REQUEST_URI=/livehook/aliyun?action=publish&x=1", NULL };
+	char		 p[REQ_PATH_MAX];
+
+	(void)state;
+	path_of(lighttpd, p, sizeof(p), 0);
+	assert_string_equal(p, "/livehook/huawei");
+	path_of(apache, p, sizeof(p), 0);
+	assert_string_equal(p, "/livehook/huawei/tok");
+	path_of(uri, p, sizeof(p), 0);
+	assert_string_equal(p, "/livehook/aliyun");
+}
+
+static void
+req__path__too_long__refused(void **state)
+{
+	const char	*v[] = { "SCRIPT_NAME=/livehook", "PATH_INFO=/huawei", NULL };
+	char		 p[8];
+
+	(void)state;
+	path_of(v, p, sizeof(p), -1);
+}
+
+static void
+req__content_length__bounds(void **state)
+{
+	size_t	 n = 0;
+
+	(void)state;
+	assert_int_equal(req_content_length("750", 65536, &n), 0);
+	assert_int_equal(n, 750);
+	assert_int_equal(req_content_length("0", 65536, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(req_content_length(NULL, 65536, &n), -1);
+	assert_int_equal(req_content_length("", 65536, &n), -1);
+	assert_int_equal(req_content_length("-1", 65536, &n), -2);
+	assert_int_equal(req_content_length("12a", 65536, &n), -2);
+	assert_int_equal(req_content_length(" 12", 65536, &n), -2);
+	assert_int_equal(req_content_length("65537", 65536, &n), -3);
+	assert_int_equal(req_content_length("99999999999999999999999", 65536, &n), -3);
+}
+
+static void
+resp__body__success_is_code_zero(void **state)
+{
+	struct resp	 r;
+	char		 body[512];
+
+	(void)state;
+	resp_set(&r, 200, "ok");
+	resp_body(&r, body, sizeof(body));
+	assert_string_equal(body, "{\"code\":0,\"message\":\"ok\"}\n");
+	resp_set(&r, 403, "signature \"wrong\"");
+	resp_body(&r, body, sizeof(body));
+	assert_string_equal(body, "{\"code\":403,\"message\":\"signature \\\"wrong\\\"\"}\n");
+	assert_string_equal(resp_status_text(413), "Content Too Large");
+}
+
+static void
+event__parse_time__rfc3339(void **state)
+{
+	int64_t	 ms;
+
+	(void)state;
+	assert_int_equal(event_parse_time("2020-03-08T14:12:25Z", &ms), 0);
+	assert_int_equal(ms, 1583676745000LL);
+	assert_int_equal(event_parse_time("2020-03-08T22:12:25.5+08:00", &ms), 0);
+	assert_int_equal(ms, 1583676745500LL);
+	assert_int_equal(event_parse_time("2020-03-08 14:12:25Z", &ms), 0);
+	assert_int_equal(event_parse_time("2020-03-08T14:12:25", &ms), -1);
+	assert_int_equal(event_parse_time("2020-13-08T14:12:25Z", &ms), -1);
+	assert_int_equal(event_parse_time("2020-03-08T14:12:25Zjunk", &ms), -1);
+	assert_int_equal(event_parse_time("", &ms), -1);
+}
+
+static void
+huawei_event(struct event *ev)
+{
+	event_init(ev);
+	ev->vendor = "huawei";
+	ev->kind = EVENT_RECORD_FILE_COMPLETE;
+	ev->event = "RECORD_FILE_COMPLETE";
+	ev->domain = "push.example.com";
+	ev->app = "live";
+	ev->stream = "mystream";
+	ev->file_key = "dc0a1773-0cef";
+	ev->event_time = 1583676745000LL;
+	ev->url = "https://obs.example.com/a.m3u8";
+}
+
+static void
+event__key__ignores_delivery_fields_but_not_identity(void **state)
+{
+	struct event	 a, b;
+
+	(void)state;
+	assert_int_equal(sig_init(), 0);
+	huawei_event(&a);
+	huawei_event(&b);
+	a.received_at = 1;
+	b.received_at = 2;
+	a.auth = EVENT_AUTH_SIGNATURE;
+	b.auth = EVENT_AUTH_TOKEN;
+	a.remote_addr = "10.0.0.1";
+	assert_int_equal(event_make_key(&a), 0);
+	assert_int_equal(event_make_key(&b), 0);
+	assert_int_equal(strlen(a.key), 64);
+	assert_string_equal(a.key, b.key);
+	b.stream = "otherstream";
+	assert_int_equal(event_make_key(&b), 0);
+	assert_string_not_equal(a.key, b.key);
+	/* Fields are separated: moving a byte between them changes the key. */
+	huawei_event(&b);
+	b.app = "liv";
+	b.stream = "emystream";
+	assert_int_equal(event_make_key(&b), 0);
+	assert_string_not_equal(a.key, b.key);
+	sig_free();
+}
+
+static void
+event__to_json__writes_set_fields_only(void **state)
+{
+	struct event	 ev;
+	struct buf	 b = BUF_INIT;
+
+	(void)state;
+	huawei_event(&ev);
+	ev.file_size = 3957964;
+	ev.duration = 120000;
+	strcpy(ev.format, "hls");
+	ev.payload = "{\"a\":1}";
+	ev.payload_len = strlen(ev.payload);
+	strcpy(ev.key, "k");
+	event_to_json(&ev, &b);
+	assert_false(b.failed);
+	assert_non_null(strstr(b.data, "\"kind\":\"record_file_complete\""));
+	assert_non_null(strstr(b.data, "\"file_size\":3957964"));
+	assert_non_null(strstr(b.data, "\"duration\":120000"));
+	assert_non_null(strstr(b.data, "\"format\":\"hls\""));
+	assert_non_null(strstr(b.data, "\"payload\":{\"a\":1}}"));
+	assert_null(strstr(b.data, "width"));
+	assert_null(strstr(b.data, "session_key"));
+	buf_free(&b);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(req__path__joins_script_name_and_path_info),
+		cmocka_unit_test(req__path__too_long__refused),
+		cmocka_unit_test(req__content_length__bounds),
+		cmocka_unit_test(resp__body__success_is_code_zero),
+		cmocka_unit_test(event__parse_time__rfc3339),
+		cmocka_unit_test(event__key__ignores_delivery_fields_but_not_identity),
+		cmocka_unit_test(event__to_json__writes_set_fields_only),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,219 @@
+/* test_writer.c -- unit tests of writer.c; the database is swapped out at link time (--wrap=store_insert). */
+#include "autoconfig.h"
+
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "store.h"
+#include "writer.h"
+
+int	__wrap_store_insert(struct store *, const char *, size_t, size_t,
+	    enum store_result *);
+
+/* What the fake database saw and how it answers. */
+static pthread_mutex_t	 fake_mu = PTHREAD_MUTEX_INITIALIZER;
+static size_t		 fake_calls;
+static size_t		 fake_events;
+static size_t		 fake_largest;
+static int		 fake_fail;		/* return -1: nothing durable */
+static useconds_t	 fake_delay;		/* a slow commit lets a batch form */
+static char		 fake_last[4096];
+
+/*
+ * The fake: elements containing "dup" are duplicates, "bad" are refused,
+ * everything else commits.  It checks the batch is a JSON array of n.
+ */
+int
+__wrap_store_insert(struct store *s, const char *batch, size_t len, size_t n,
+    enum store_result *res)
+{
+	const char	*p;
+	size_t		 i, commas = 0;
+
+	(void)s;
+	if (fake_delay)
+		usleep(fake_delay);
+	pthread_mutex_lock(&fake_mu);
+	fake_calls++;
+	fake_events += n;
+	if (n > fake_largest)
+		fake_largest = n;
+	snprintf(fake_last, sizeof(fake_last), "%.*s", (int)len, batch);
+	pthread_mutex_unlock(&fake_mu);
+	assert_true(len >= 2 && batch[0] == '[' && batch[len - 1] == ']');
+	for (p = batch; p < batch + len; p++)
+		if (*p == ',')
+			commas++;
+	assert_int_equal(commas + 1, n);	/* test elements hold no commas */
+	if (fake_fail)
+		return -1;
+	/* Elements are {"i":"<tag>"}; give each its outcome. */
+	p = batch;
+	for (i = 0; i < n; i++) {
+		p = strchr(p, '{');
+		assert_non_null(p);
+		if (strncmp(p, "{\"dup", 5) == 0)
+			res[i] = STORE_DUP;
+		else if (strncmp(p, "{\"bad", 5) == 0)
+			res[i] = STORE_ERR;
+		else
+			res[i] = STORE_OK;
+		p++;
+	}
+	return 0;
+}
+
+static void
+fake_reset(void)
+{
+	fake_calls = fake_events = fake_largest = 0;
+	fake_fail = 0;
+	fake_delay = 0;
+	fake_last[0] = '\0';
+}
+
+struct submitter {
+	struct writer		*w;
+	char			 json[32];
+	enum store_result	 res;
+};
+
+static void *
+submit_main(void *arg)
+{
+	struct submitter	*s = arg;
+
+	s->res = writer_submit(s->w, s->json, strlen(s->json));
+	return NULL;
+}
+
+static void
+run_submitters(struct writer *w, size_t n, struct submitter *subs)
+{
+	pthread_t	 t[64];
+	size_t		 i;
+
+	for (i = 0; i < n; i++) {
+		subs[i].w = w;
+		assert_int_equal(pthread_create(&t[i], NULL, submit_main, &subs[i]), 0);
+	}
+	for (i = 0; i < n; i++)
+		pthread_join(t[i], NULL);
+}
+
+static void
+writer__group_commit__batches_concurrent_events(void **state)
+{
+	struct submitter	 subs[32];
+	struct writer		*w;
+	size_t			 i;
+
+	(void)state;
+	fake_reset();
+	fake_delay = 20000;
+	assert_non_null(w = writer_new(NULL, 1, WRITER_BATCH_MAX));
+	for (i = 0; i < 32; i++)
+		snprintf(subs[i].json, sizeof(subs[i].json), "{\"%s%zu\"}",
+		    i % 8 == 0 ? "dup" : "ok", i);
+	run_submitters(w, 32, subs);
+	writer_free(w);
+	assert_int_equal(fake_events, 32);
+	/* A slow commit means later arrivals wait and share a transaction. */
+	assert_true(fake_calls < 32);
+	assert_true(fake_largest > 1);
+	for (i = 0; i < 32; i++)
+		assert_int_equal(subs[i].res, i % 8 == 0 ? STORE_DUP : STORE_OK);
+}
+
+static void
+writer__batch_max__bounds_a_transaction(void **state)
+{
+	struct submitter	 subs[24];
+	struct writer		*w;
+	size_t			 i;
+
+	(void)state;
+	fake_reset();
+	fake_delay = 20000;
+	assert_non_null(w = writer_new(NULL, 1, 4));
+	for (i = 0; i < 24; i++)
+		snprintf(subs[i].json, sizeof(subs[i].json), "{\"ok%zu\"}", i);
+	run_submitters(w, 24, subs);
+	writer_free(w);
+	assert_int_equal(fake_events, 24);
+	assert_true(fake_largest <= 4);
+}
+
+static void
+writer__group_commit_off__one_commit_per_event(void **state)
+{
+	struct submitter	 subs[16];
+	struct writer		*w;
+	size_t			 i;
+
+	(void)state;
+	fake_reset();
+	assert_non_null(w = writer_new(NULL, 0, WRITER_BATCH_MAX));
+	for (i = 0; i < 16; i++)
+		snprintf(subs[i].json, sizeof(subs[i].json), "{\"%s%zu\"}",
+		    i == 3 ? "bad" : "ok", i);
+	run_submitters(w, 16, subs);
+	writer_free(w);
+	assert_int_equal(fake_calls, 16);
+	assert_int_equal(fake_largest, 1);
+	for (i = 0; i < 16; i++)
+		assert_int_equal(subs[i].res, i == 3 ? STORE_ERR : STORE_OK);
+}
+
+static void
+writer__store_failure__every_event_retries(void **state)
+{
+	struct submitter	 subs[8];
+	struct writer		*w;
+	size_t			 i;
+
+	(void)state;
+	fake_reset();
+	fake_fail = 1;
+	assert_non_null(w = writer_new(NULL, 1, WRITER_BATCH_MAX));
+	for (i = 0; i < 8; i++)
+		snprintf(subs[i].json, sizeof(subs[i].json), "{\"ok%zu\"}", i);
+	run_submitters(w, 8, subs);
+	writer_free(w);
+	for (i = 0; i < 8; i++)
+		assert_int_equal(subs[i].res, STORE_RETRY);
+}
+
+static void
+writer__single_event__sent_as_array(void **state)
+{
+	struct writer	*w;
+
+	(void)state;
+	fake_reset();
+	assert_non_null(w = writer_new(NULL, 1, WRITER_BATCH_MAX));
+	assert_int_equal(writer_submit(w, "{\"ok\"}", 6), STORE_OK);
+	writer_free(w);
+	assert_string_equal(fake_last, "[{\"ok\"}]");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(writer__group_commit__batches_concurrent_events),
+		cmocka_unit_test(writer__batch_max__bounds_a_transaction),
+		cmocka_unit_test(writer__group_commit_off__one_commit_per_event),
+		cmocka_unit_test(writer__store_failure__every_event_retries),
+		cmocka_unit_test(writer__single_event__sent_as_array),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

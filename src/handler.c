@@ -12,6 +12,7 @@
 #include "msg.h"
 #include "req.h"
 #include "resp.h"
+#include "spool.h"
 #include "store.h"
 #include "vendor.h"
 #include "writer.h"
@@ -65,9 +66,17 @@ handler_probe(const struct handler_ctx *ctx, const char *what, struct resp *resp
 		resp_set(resp, 200, "ok");
 		return;
 	}
-	if (ctx->store != NULL && store_ping(ctx->store))
+	long	 waiting;
+
+	if (store_ping(ctx->store)) {
 		resp_set(resp, 200, "ready");
-	else
+		if (ctx->spool != NULL && (waiting = spool_count(ctx->spool)) > 0)
+			resp_set(resp, 200, "ready, %ld spooled event(s) to replay", waiting);
+	} else if (ctx->spool != NULL && spool_writable(ctx->spool)) {
+		waiting = spool_count(ctx->spool);
+		resp_set(resp, 200, "database unavailable, spooling (%ld waiting)",
+		    waiting > 0 ? waiting : 0);
+	} else
 		resp_set(resp, 503, "database unavailable");
 }
 
@@ -140,7 +149,11 @@ handler_callback(const struct handler_ctx *ctx, const struct req *req,
 		break;
 	case STORE_RETRY:
 	default:
-		resp_set(resp, 503, "event could not be made durable");
+		/* The database is away: the spool makes it durable (SPEC 6). */
+		if (ctx->spool != NULL && spool_put(ctx->spool, json.data, json.len) == 0)
+			resp_set(resp, 200, "ok");
+		else
+			resp_set(resp, 503, "event could not be made durable");
 		break;
 	}
 out:

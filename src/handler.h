@@ -5,12 +5,14 @@
 #include "config.h"
 #include "req.h"
 #include "resp.h"
+#include "spool.h"
 #include "writer.h"
 
 struct handler_ctx {
 	const struct config	*config;
 	struct writer		*writer;
 	struct store		*store;		/* for /readyz */
+	struct spool		*spool;		/* NULL: answer 503 while the database is away */
 };
 
 /*

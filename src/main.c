@@ -16,6 +16,7 @@
 #include "handler.h"
 #include "log.h"
 #include "sig.h"
+#include "spool.h"
 #include "store.h"
 #include "writer.h"
 
@@ -24,7 +25,8 @@
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: livehook [-tV] [-c file] [-s path | host:port]\n");
+	fprintf(stderr, "usage: livehook [-tV] [-c file] [-s path | host:port]\n"
+	    "       livehook --drain [-c file]\n");
 	exit(2);
 }
 
@@ -59,6 +61,23 @@ main_check(const struct config *cfg, struct store *store)
 	    "version %d\n", cfg->path != NULL ? cfg->path : "(defaults)",
 	    cfg->nvendors, v);
 	return 0;
+}
+
+/* --drain: replay the whole spool; 0 when it is empty afterwards. */
+static int
+main_drain(struct spool *spool, struct store *store)
+{
+	long	 n, left;
+
+	if (spool == NULL) {
+		log_warnx("--drain: no spool_dir in the configuration");
+		return 1;
+	}
+	n = spool_replay(spool, store, 0);
+	left = spool_count(spool);
+	printf("replayed %ld event(s), %ld left in the spool\n", n > 0 ? n : 0,
+	    left > 0 ? left : 0);
+	return n >= 0 && left == 0 ? 0 : 1;
 }
 
 /*
@@ -112,14 +131,16 @@ main(int argc, char *argv[])
 		{ "socket", required_argument, NULL, 's' },
 		{ "test", no_argument, NULL, 't' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "drain", no_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char		*cfgpath = MAIN_CONFIG_DEFAULT, *sockpath = NULL;
 	struct config		*cfg = NULL;
 	struct store		*store = NULL;
 	struct writer		*writer = NULL;
+	struct spool		*spool = NULL;
 	struct handler_ctx	 ctx;
-	int			 ch, test = 0, rc = 1, mode;
+	int			 ch, test = 0, drain = 0, rc = 1, mode;
 
 	log_init(argv[0]);
 	while ((ch = getopt_long(argc, argv, "c:s:tV", longopts, NULL)) != -1) {
@@ -132,6 +153,9 @@ main(int argc, char *argv[])
 			break;
 		case 't':
 			test = 1;
+			break;
+		case 'D':
+			drain = 1;
 			break;
 		case 'V':
 			printf("livehook %s\n", PACKAGE_VERSION);
@@ -154,22 +178,33 @@ main(int argc, char *argv[])
 		rc = main_check(cfg, store);
 		goto out;
 	}
+	if (cfg->spool_dir != NULL && (spool = spool_open(cfg->spool_dir)) == NULL)
+		goto out;
+	if (drain) {
+		rc = main_drain(spool, store);
+		goto out;
+	}
 	if ((mode = fcgi_init(sockpath)) == -1)
 		goto out;
 	/* Plain CGI answers one request: no writer thread. */
-	if ((writer = writer_new(store, mode == 1 && cfg->group_commit,
+	if ((writer = writer_new(store, spool, mode == 1, cfg->group_commit,
 	    cfg->batch_max)) == NULL)
 		goto out;
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.config = cfg;
 	ctx.writer = writer;
 	ctx.store = store;
-	if (mode == 0)
+	ctx.spool = spool;
+	if (mode == 0) {
 		rc = fcgi_serve_cgi(&ctx, cfg->max_body) == 0 ? 0 : 1;
-	else
+		/* A CGI process has no writer thread: catch up a little here. */
+		if (spool != NULL && spool_count(spool) > 0)
+			spool_replay(spool, store, SPOOL_REPLAY_BATCH);
+	} else
 		rc = main_serve(&ctx, cfg);
 out:
 	writer_free(writer);
+	spool_free(spool);
 	store_free(store);
 	config_free(cfg);
 	sig_free();

@@ -5,9 +5,11 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "buf.h"
 #include "log.h"
+#include "spool.h"
 #include "store.h"
 #include "writer.h"
 
@@ -22,6 +24,7 @@ struct writer_item {
 
 struct writer {
 	struct store		*store;
+	struct spool		*spool;
 	int			 group_commit;
 	size_t			 batch_max;
 
@@ -31,6 +34,7 @@ struct writer {
 	struct writer_item	*head;
 	struct writer_item	*tail;
 	int			 stopping;
+	int			 failing;	/* the last commit failed */
 	int			 started;
 	pthread_t		 thread;
 
@@ -68,6 +72,20 @@ writer_commit(struct writer *w, struct writer_item *items, size_t n)
 	}
 	for (it = items, i = 0; i < n; it = it->next, i++)
 		it->res = w->res[i];
+	w->failing = w->res[0] == STORE_RETRY;
+}
+
+/*
+ * Replay a slice of the spool, so that live events are not held up long.
+ * Called by the writer thread without mu held.
+ */
+static void
+writer_replay(struct writer *w)
+{
+	if (w->spool == NULL || spool_count(w->spool) <= 0)
+		return;
+	if (spool_replay(w->spool, w->store, 4 * SPOOL_REPLAY_BATCH) == -1)
+		w->failing = 1;
 }
 
 /*
@@ -82,10 +100,25 @@ writer_main(void *arg)
 	struct writer_item	*items, *last, *it;
 	size_t			 n;
 
+	struct timespec		 until;
+	int			 was_failing;
+
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
-		while (w->head == NULL && !w->stopping)
-			pthread_cond_wait(&w->work, &w->mu);
+		while (w->head == NULL && !w->stopping) {
+			if (w->spool == NULL) {
+				pthread_cond_wait(&w->work, &w->mu);
+				continue;
+			}
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_sec += WRITER_REPLAY_INTERVAL;
+			if (pthread_cond_timedwait(&w->work, &w->mu, &until) ==
+			    ETIMEDOUT && w->head == NULL && !w->stopping) {
+				pthread_mutex_unlock(&w->mu);
+				writer_replay(w);
+				pthread_mutex_lock(&w->mu);
+			}
+		}
 		if (w->head == NULL)
 			break;
 		items = last = w->head;
@@ -96,19 +129,27 @@ writer_main(void *arg)
 			w->tail = NULL;
 		pthread_mutex_unlock(&w->mu);
 
+		was_failing = w->failing;
 		writer_commit(w, items, n);
 
 		pthread_mutex_lock(&w->mu);
 		for (it = items; it != NULL && n-- > 0; it = it->next)
 			it->done = 1;
 		pthread_cond_broadcast(&w->done);
+		if (was_failing && !w->failing) {
+			/* The database is back: catch up on the spool now. */
+			pthread_mutex_unlock(&w->mu);
+			writer_replay(w);
+			pthread_mutex_lock(&w->mu);
+		}
 	}
 	pthread_mutex_unlock(&w->mu);
 	return NULL;
 }
 
 struct writer *
-writer_new(struct store *store, int group_commit, size_t batch_max)
+writer_new(struct store *store, struct spool *spool, int threaded,
+    int group_commit, size_t batch_max)
 {
 	struct writer	*w;
 	int		 rc;
@@ -118,14 +159,16 @@ writer_new(struct store *store, int group_commit, size_t batch_max)
 		return NULL;
 	}
 	w->store = store;
-	w->group_commit = group_commit;
+	w->spool = spool;
+	w->group_commit = threaded && group_commit;
 	if (batch_max == 0 || batch_max > WRITER_BATCH_MAX)
 		batch_max = WRITER_BATCH_MAX;
-	w->batch_max = group_commit ? batch_max : 1;
+	w->batch_max = w->group_commit ? batch_max : 1;
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->work, NULL);
 	pthread_cond_init(&w->done, NULL);
-	if (group_commit) {
+	/* Without group commit the thread only replays the spool. */
+	if (threaded && (group_commit || spool != NULL)) {
 		if ((rc = pthread_create(&w->thread, NULL, writer_main, w)) != 0) {
 			errno = rc;
 			log_warn("writer: pthread_create");
@@ -166,13 +209,14 @@ writer_submit(struct writer *w, const char *json, size_t len)
 	it.len = len;
 	it.res = STORE_RETRY;
 
-	pthread_mutex_lock(&w->mu);
 	if (!w->group_commit) {
 		/* One commit per request, on the one connection. */
+		pthread_mutex_lock(&w->mu);
 		writer_commit(w, &it, 1);
 		pthread_mutex_unlock(&w->mu);
 		return it.res;
 	}
+	pthread_mutex_lock(&w->mu);
 	if (w->stopping) {
 		pthread_mutex_unlock(&w->mu);
 		return STORE_RETRY;

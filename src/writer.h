@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 
+#include "spool.h"
 #include "store.h"
 
 /* Events committed in one transaction at most. */
@@ -11,13 +12,18 @@
 
 struct writer;
 
+/* How often an idle writer looks for spooled events to replay. */
+#define WRITER_REPLAY_INTERVAL	1	/* seconds */
+
 /*
  * A writer over store.  With group_commit, a thread commits every waiting
  * event in one transaction (at most batch_max); without, each submit
  * commits alone in the caller's thread (one connection, serialized).
- * NULL on failure (logged).
+ * With a spool (may be NULL) and threaded, the thread also replays spooled
+ * events whenever the database answers.  NULL on failure (logged).
  */
-struct writer		*writer_new(struct store *, int group_commit, size_t batch_max);
+struct writer		*writer_new(struct store *, struct spool *, int threaded,
+			    int group_commit, size_t batch_max);
 /* Commit what is queued, stop the thread, free. */
 void			 writer_free(struct writer *);
 

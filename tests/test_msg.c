@@ -1,0 +1,468 @@
+/* test_msg.c -- unit tests of msg.c: strict JSON, query strings, typed getters. */
+#include "autoconfig.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "msg.h"
+
+/* Parse a literal (its length excludes the terminating NUL only). */
+#define PARSE(lit, errp)	msg_parse_json((lit), sizeof(lit) - 1, (errp))
+
+static void
+expect_json_error(const char *buf, size_t len, const char *want)
+{
+	struct msg	*m;
+	const char	*err = NULL;
+
+	m = msg_parse_json(buf, len, &err);
+	assert_null(m);
+	assert_non_null(err);
+	assert_string_equal(err, want);
+}
+
+#define EXPECT_ERR(lit, want)	expect_json_error((lit), sizeof(lit) - 1, (want))
+
+static void
+msg__valid_object__parsed(void **state)
+{
+	struct msg	*m;
+	const char	*err = "unset";
+	int64_t		 i;
+
+	(void)state;
+	m = PARSE(" {\"a\":\"x/y\",\"n\":42,\"t\":true,\"z\":null,"
+	    "\"arr\":[1,{\"k\":\"v\"}],\"u\":\"\\u4e2d\\ud83d\\ude00\"} \n", &err);
+	assert_non_null(m);
+	assert_null(err);
+	assert_string_equal(msg_str(m, "a"), "x/y");
+	assert_int_equal(msg_strlen(m, "a"), 3);
+	assert_int_equal(msg_i64(m, "n", &i), 0);
+	assert_int_equal(i, 42);
+	assert_null(msg_str(m, "n"));
+	assert_null(msg_str(m, "missing"));
+	assert_true(msg_has(m, "z"));
+	assert_true(msg_has(m, "t"));
+	assert_false(msg_has(m, "missing"));
+	assert_int_equal(msg_i64(m, "z", &i), 1);
+	assert_int_equal(msg_i64(m, "missing", &i), 1);
+	assert_int_equal(msg_i64(m, "t", &i), -1);
+	assert_string_equal(msg_str(m, "u"), "\xe4\xb8\xad\xf0\x9f\x98\x80");
+	assert_string_equal(msg_json(m, "arr"), "[1,{\"k\":\"v\"}]");
+	assert_string_equal(msg_json(m, "z"), "null");
+	assert_null(msg_json(m, "missing"));
+	assert_string_equal(msg_to_json(m),
+	    "{\"a\":\"x/y\",\"n\":42,\"t\":true,\"z\":null,"
+	    "\"arr\":[1,{\"k\":\"v\"}],\"u\":\"\xe4\xb8\xad\xf0\x9f\x98\x80\"}");
+	msg_free(m);
+}
+
+static void
+msg__malformed__rejected(void **state)
+{
+	(void)state;
+	EXPECT_ERR("", "malformed JSON");
+	EXPECT_ERR("   ", "malformed JSON");
+	EXPECT_ERR("{\"a\":1", "malformed JSON");
+	EXPECT_ERR("{\"a\":1,}", "malformed JSON");
+	EXPECT_ERR("{\"a\" 1}", "malformed JSON");
+	EXPECT_ERR("{'a':1}", "malformed JSON");
+	EXPECT_ERR("{\"a\":NaN}", "malformed JSON");
+	EXPECT_ERR("{\"a\":01}", "malformed JSON");
+	EXPECT_ERR("{\"a\":1.}", "malformed JSON");
+	EXPECT_ERR("{\"a\":.5}", "malformed JSON");
+	EXPECT_ERR("{\"a\":+1}", "malformed JSON");
+	EXPECT_ERR("{\"a\":tru}", "malformed JSON");
+	EXPECT_ERR("{\"a\":\"x\ty\"}", "malformed JSON");
+	EXPECT_ERR("{\"a\":\"\\x\"}", "malformed JSON");
+	EXPECT_ERR("{\"a\":\"\\u12\"}", "malformed JSON");
+	/* Huawei's documented sample: a missing comma. */
+	EXPECT_ERR("{\"a\":\"1\" \"b\":\"2\"}", "malformed JSON");
+	/* JD's: a curly quote. */
+	EXPECT_ERR("{\"a\":\xe2\x80\x9dx\"}", "malformed JSON");
+}
+
+static void
+msg__trailing_garbage__rejected(void **state)
+{
+	(void)state;
+	EXPECT_ERR("{\"a\":1} x", "malformed JSON");
+	EXPECT_ERR("{\"a\":1}{}", "malformed JSON");
+	EXPECT_ERR("{\"a\":1},", "malformed JSON");
+	/* A NUL after the value is not whitespace. */
+	expect_json_error("{\"a\":1}\0", 8, "malformed JSON");
+}
+
+static void
+msg__exact_length__used(void **state)
+{
+	struct msg	*m;
+	const char	 buf[] = "{\"a\":1}garbage";
+
+	(void)state;
+	m = msg_parse_json(buf, 7, NULL);
+	assert_non_null(m);
+	msg_free(m);
+	/* Cut inside the value. */
+	expect_json_error(buf, 6, "malformed JSON");
+}
+
+static void
+msg__not_an_object__rejected(void **state)
+{
+	(void)state;
+	EXPECT_ERR("[1,2]", "not a JSON object");
+	EXPECT_ERR("\"x\"", "not a JSON object");
+	EXPECT_ERR("42", "not a JSON object");
+	EXPECT_ERR("null", "not a JSON object");
+	/* Invalid values report their own fault. */
+	EXPECT_ERR("[1,", "malformed JSON");
+}
+
+/* Build depth nested objects {"a":{"a":...{}}}. */
+static size_t
+nest(char *buf, size_t bufsz, int depth)
+{
+	size_t	 n = 0;
+	int	 i;
+
+	for (i = 0; i < depth; i++) {
+		if (i > 0) {
+			assert_true(n + 4 < bufsz);
+			memcpy(buf + n, "\"a\":", 4);
+			n += 4;
+		}
+		buf[n++] = '{';
+	}
+	for (i = 0; i < depth; i++)
+		buf[n++] = '}';
+	assert_true(n < bufsz);
+	return n;
+}
+
+static void
+msg__depth_limit__enforced(void **state)
+{
+	char		 buf[512];
+	size_t		 n;
+	struct msg	*m;
+	const struct msg *o;
+	int		 i;
+
+	(void)state;
+	n = nest(buf, sizeof(buf), MSG_DEPTH_MAX);
+	m = msg_parse_json(buf, n, NULL);
+	assert_non_null(m);
+	/* Walk down to the innermost object. */
+	o = m;
+	for (i = 1; i < MSG_DEPTH_MAX; i++) {
+		o = msg_obj(o, "a");
+		assert_non_null(o);
+	}
+	assert_null(msg_obj(o, "a"));
+	msg_free(m);
+
+	n = nest(buf, sizeof(buf), MSG_DEPTH_MAX + 1);
+	expect_json_error(buf, n, "nesting too deep");
+
+	/* Arrays count too: {"a":[[...]]} with the object as level 1. */
+	for (i = MSG_DEPTH_MAX - 1; i <= MSG_DEPTH_MAX; i++) {
+		n = 0;
+		memcpy(buf, "{\"a\":", 5);
+		n = 5;
+		memset(buf + n, '[', (size_t)i);
+		n += (size_t)i;
+		memset(buf + n, ']', (size_t)i);
+		n += (size_t)i;
+		buf[n++] = '}';
+		m = msg_parse_json(buf, n, NULL);
+		if (i == MSG_DEPTH_MAX - 1) {
+			assert_non_null(m);
+			msg_free(m);
+		} else {
+			assert_null(m);
+			expect_json_error(buf, n, "nesting too deep");
+		}
+	}
+}
+
+static void
+msg__invalid_utf8__rejected(void **state)
+{
+	(void)state;
+	EXPECT_ERR("{\"a\":\"\xff\"}", "invalid UTF-8");
+	EXPECT_ERR("{\"a\":\"\xc0\xaf\"}", "invalid UTF-8");		/* overlong */
+	EXPECT_ERR("{\"a\":\"\xed\xa0\x80\"}", "invalid UTF-8");	/* surrogate */
+	EXPECT_ERR("{\"a\":\"\xf4\x90\x80\x80\"}", "invalid UTF-8");	/* > U+10FFFF */
+	EXPECT_ERR("{\"a\":\"\xe4\xb8\"}", "invalid UTF-8");		/* cut */
+	EXPECT_ERR("{\"\xff\":1}", "invalid UTF-8");
+	EXPECT_ERR("{\"a\":\"\\ud800\"}", "invalid Unicode escape");
+	EXPECT_ERR("{\"a\":\"\\udc00\"}", "invalid Unicode escape");
+	EXPECT_ERR("{\"a\":\"\\ud800\\u0041\"}", "invalid Unicode escape");
+}
+
+static void
+msg__nul_escape__rejected(void **state)
+{
+	struct msg	*m;
+
+	(void)state;
+	EXPECT_ERR("{\"a\":\"x\\u0000y\"}", "JSON holds a NUL character");
+	EXPECT_ERR("{\"a\\u0000b\":1}", "JSON holds a NUL character");
+	/* An escaped backslash followed by u0000 is plain text. */
+	m = PARSE("{\"a\":\"\\\\u0000\"}", NULL);
+	assert_non_null(m);
+	assert_string_equal(msg_str(m, "a"), "\\u0000");
+	msg_free(m);
+}
+
+static void
+msg__duplicate_key__rejected(void **state)
+{
+	struct msg	*m;
+
+	(void)state;
+	EXPECT_ERR("{\"a\":1,\"a\":2}", "duplicate key");
+	EXPECT_ERR("{\"x\":{\"a\":1,\"b\":2,\"a\":3}}", "duplicate key");
+	EXPECT_ERR("{\"x\":[{\"k\":1,\"k\":1}]}", "duplicate key");
+	/* The same key once decoded. */
+	EXPECT_ERR("{\"a\":1,\"\\u0061\":2}", "duplicate key");
+	/* The same key in sibling objects is fine. */
+	m = PARSE("{\"x\":{\"a\":1},\"y\":{\"a\":2},\"a\":[{\"a\":3},{\"a\":4}]}",
+	    NULL);
+	assert_non_null(m);
+	msg_free(m);
+}
+
+static void
+msg__numbers_as_strings__read(void **state)
+{
+	struct msg	*m;
+	int64_t		 i;
+	double		 d;
+
+	(void)state;
+	m = PARSE("{\"a\":\"1587954134\",\"neg\":\"-12\",\"sp\":\" 12\","
+	    "\"sp2\":\"12 \",\"plus\":\"+1\",\"e\":\"\",\"m\":\"-\","
+	    "\"hex\":\"0x10\",\"f\":\"69.403\",\"big\":\"9223372036854775808\","
+	    "\"max\":\"9223372036854775807\",\"min\":\"-9223372036854775808\","
+	    "\"inf\":\"inf\",\"nan\":\"nan\",\"exp\":\"1e3\",\"comma\":\"1587954134,\"}",
+	    NULL);
+	assert_non_null(m);
+	assert_int_equal(msg_i64(m, "a", &i), 0);
+	assert_int_equal(i, 1587954134);
+	assert_int_equal(msg_i64(m, "neg", &i), 0);
+	assert_int_equal(i, -12);
+	assert_int_equal(msg_i64(m, "sp", &i), -1);
+	assert_int_equal(msg_i64(m, "sp2", &i), -1);
+	assert_int_equal(msg_i64(m, "plus", &i), -1);
+	assert_int_equal(msg_i64(m, "e", &i), -1);
+	assert_int_equal(msg_i64(m, "m", &i), -1);
+	assert_int_equal(msg_i64(m, "hex", &i), -1);
+	assert_int_equal(msg_i64(m, "f", &i), -1);
+	assert_int_equal(msg_i64(m, "comma", &i), -1);
+	assert_int_equal(msg_i64(m, "big", &i), -1);
+	assert_int_equal(msg_i64(m, "max", &i), 0);
+	assert_true(i == INT64_MAX);
+	assert_int_equal(msg_i64(m, "min", &i), 0);
+	assert_true(i == INT64_MIN);
+
+	assert_int_equal(msg_f64(m, "f", &d), 0);
+	assert_true(d == 69.403);
+	assert_int_equal(msg_f64(m, "exp", &d), 0);
+	assert_true(d == 1000.0);
+	assert_int_equal(msg_f64(m, "a", &d), 0);
+	assert_true(d == 1587954134.0);
+	assert_int_equal(msg_f64(m, "inf", &d), -1);
+	assert_int_equal(msg_f64(m, "nan", &d), -1);
+	assert_int_equal(msg_f64(m, "hex", &d), -1);
+	assert_int_equal(msg_f64(m, "sp", &d), -1);
+	assert_int_equal(msg_f64(m, "e", &d), -1);
+	assert_int_equal(msg_f64(m, "missing", &d), 1);
+	msg_free(m);
+}
+
+static void
+msg__integers_beyond_64_bits__rejected(void **state)
+{
+	struct msg	*m;
+	int64_t		 i;
+	double		 d;
+
+	(void)state;
+	EXPECT_ERR("{\"a\":18446744073709551616}", "integer beyond 64 bits");
+	EXPECT_ERR("{\"a\":-9223372036854775809}", "integer beyond 64 bits");
+	EXPECT_ERR("{\"a\":[99999999999999999999999]}", "integer beyond 64 bits");
+
+	m = PARSE("{\"u\":18446744073709551615,\"max\":9223372036854775807,"
+	    "\"min\":-9223372036854775808}", NULL);
+	assert_non_null(m);
+	/* Fits json-c's uint64 but not msg_i64's int64. */
+	assert_int_equal(msg_i64(m, "u", &i), -1);
+	assert_int_equal(msg_f64(m, "u", &d), 0);
+	assert_true(d == 18446744073709551615.0);
+	assert_int_equal(msg_i64(m, "max", &i), 0);
+	assert_true(i == INT64_MAX);
+	assert_int_equal(msg_i64(m, "min", &i), 0);
+	assert_true(i == INT64_MIN);
+	assert_string_equal(msg_to_json(m), "{\"u\":18446744073709551615,"
+	    "\"max\":9223372036854775807,\"min\":-9223372036854775808}");
+	msg_free(m);
+}
+
+static void
+msg__floats__read(void **state)
+{
+	struct msg	*m;
+	int64_t		 i;
+	double		 d;
+
+	(void)state;
+	m = PARSE("{\"d\":69.403,\"whole\":1700000000.0,\"e\":1.5E3,"
+	    "\"huge\":1e400,\"neg\":-0.5,\"i\":7,\"big\":1e19}", NULL);
+	assert_non_null(m);
+	assert_int_equal(msg_f64(m, "d", &d), 0);
+	assert_true(d == 69.403);
+	assert_int_equal(msg_i64(m, "d", &i), -1);
+	assert_int_equal(msg_i64(m, "whole", &i), 0);
+	assert_int_equal(i, 1700000000);
+	assert_int_equal(msg_i64(m, "e", &i), 0);
+	assert_int_equal(i, 1500);
+	assert_int_equal(msg_f64(m, "huge", &d), -1);
+	assert_int_equal(msg_i64(m, "huge", &i), -1);
+	assert_int_equal(msg_i64(m, "big", &i), -1);
+	assert_int_equal(msg_f64(m, "neg", &d), 0);
+	assert_true(d == -0.5);
+	assert_int_equal(msg_f64(m, "i", &d), 0);
+	assert_true(d == 7.0);
+	/* Doubles keep their text. */
+	assert_string_equal(msg_json(m, "huge"), "1e400");
+	assert_string_equal(msg_json(m, "d"), "69.403");
+	msg_free(m);
+}
+
+static void
+msg__nested_obj__borrowed(void **state)
+{
+	struct msg	 *m;
+	const struct msg *o, *o2;
+	int64_t		  i;
+
+	(void)state;
+	m = PARSE("{\"push_args\":{\"callback_myid\":\"1231389741\","
+	    "\"inner\":{\"n\":5}},\"s\":\"x\"}", NULL);
+	assert_non_null(m);
+	o = msg_obj(m, "push_args");
+	assert_non_null(o);
+	assert_string_equal(msg_str(o, "callback_myid"), "1231389741");
+	assert_int_equal(msg_i64(o, "callback_myid", &i), 0);
+	assert_int_equal(i, 1231389741);
+	o2 = msg_obj(o, "inner");
+	assert_non_null(o2);
+	assert_int_equal(msg_i64(o2, "n", &i), 0);
+	assert_int_equal(i, 5);
+	assert_string_equal(msg_to_json(o2), "{\"n\":5}");
+	/* Borrowing again gives the same object. */
+	assert_ptr_equal(msg_obj(m, "push_args"), o);
+	assert_null(msg_obj(m, "s"));
+	assert_null(msg_obj(m, "missing"));
+	assert_null(msg_str(NULL, "s"));
+	assert_null(msg_obj(NULL, "s"));
+	msg_free(m);
+	msg_free(NULL);
+}
+
+static void
+msg__query__decoded(void **state)
+{
+	struct msg	*m;
+	const char	*qs = "action=publish&ip=203.0.113.7&id=room42&"
+	    "app=push.example.com&usrargs=auth_key%3D1700003600-0-0-9f2c%26uid%3D42&"
+	    "sp=a+b%20c&utf=%E4%B8%AD&raw=\xe4\xb8\xad&empty=&flag&&=orphan&"
+	    "action=publish_done&time=1700000000";
+	const char	*err = "unset";
+	int64_t		 i;
+
+	(void)state;
+	m = msg_parse_query(qs, strlen(qs), &err);
+	assert_non_null(m);
+	assert_null(err);
+	/* First value of a repeated key wins. */
+	assert_string_equal(msg_str(m, "action"), "publish");
+	assert_string_equal(msg_str(m, "usrargs"),
+	    "auth_key=1700003600-0-0-9f2c&uid=42");
+	assert_string_equal(msg_str(m, "sp"), "a b c");
+	assert_string_equal(msg_str(m, "utf"), "\xe4\xb8\xad");
+	assert_string_equal(msg_str(m, "raw"), "\xe4\xb8\xad");
+	assert_string_equal(msg_str(m, "empty"), "");
+	assert_string_equal(msg_str(m, "flag"), "");
+	assert_false(msg_has(m, ""));
+	assert_int_equal(msg_i64(m, "time", &i), 0);
+	assert_int_equal(i, 1700000000);
+	assert_string_equal(msg_json(m, "sp"), "\"a b c\"");
+	msg_free(m);
+
+	m = msg_parse_query("", 0, &err);
+	assert_non_null(m);
+	assert_string_equal(msg_to_json(m), "{}");
+	msg_free(m);
+
+	m = msg_parse_query("a%2bb=c%2Fd", 11, &err);
+	assert_non_null(m);
+	assert_string_equal(msg_to_json(m), "{\"a+b\":\"c/d\"}");
+	msg_free(m);
+}
+
+static void
+expect_query_error(const char *qs, const char *want)
+{
+	const char	*err = NULL;
+
+	assert_null(msg_parse_query(qs, strlen(qs), &err));
+	assert_non_null(err);
+	assert_string_equal(err, want);
+}
+
+static void
+msg__query_bad_escape__rejected(void **state)
+{
+	(void)state;
+	expect_query_error("a=%zz", "malformed query");
+	expect_query_error("a=%4", "malformed query");
+	expect_query_error("a=1&b=%", "malformed query");
+	expect_query_error("%g1=x", "malformed query");
+	expect_query_error("a=%ff", "invalid UTF-8");
+	expect_query_error("a=%C0%AF", "invalid UTF-8");
+	expect_query_error("a=x%00y", "query holds a NUL character");
+	expect_query_error("a%00=y", "query holds a NUL character");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(msg__valid_object__parsed),
+		cmocka_unit_test(msg__malformed__rejected),
+		cmocka_unit_test(msg__trailing_garbage__rejected),
+		cmocka_unit_test(msg__exact_length__used),
+		cmocka_unit_test(msg__not_an_object__rejected),
+		cmocka_unit_test(msg__depth_limit__enforced),
+		cmocka_unit_test(msg__invalid_utf8__rejected),
+		cmocka_unit_test(msg__nul_escape__rejected),
+		cmocka_unit_test(msg__duplicate_key__rejected),
+		cmocka_unit_test(msg__numbers_as_strings__read),
+		cmocka_unit_test(msg__integers_beyond_64_bits__rejected),
+		cmocka_unit_test(msg__floats__read),
+		cmocka_unit_test(msg__nested_obj__borrowed),
+		cmocka_unit_test(msg__query__decoded),
+		cmocka_unit_test(msg__query_bad_escape__rejected),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

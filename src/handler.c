@@ -113,7 +113,7 @@ handler_callback(const struct handler_ctx *ctx, const struct req *req,
 	ev.vendor = v->name;
 	ev.remote_addr = req->remote_addr;
 	ev.received_at = req->received_at;
-	if (v->decode(req, &msg, &ev, resp) == -1)
+	if (v->decode(req, &vc, &msg, &ev, resp) == -1)
 		goto out;
 	/* Per-domain keys and settings, now that the domain is known. */
 	if (config_vendor_get(ctx->config, v->name, ev.domain, &vc) == -1) {

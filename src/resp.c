@@ -45,7 +45,7 @@ resp_body(const struct resp *r, char *out, size_t outsz)
 	/* Success is code 0, which Tencent's and SRS-style callers expect. */
 	buf_printf(&b, "{\"code\":%d,\"message\":", r->status == 200 ? 0 : r->status);
 	buf_json_str(&b, r->message, strlen(r->message));
-	buf_adds(&b, "}\n");
+	buf_addc(&b, '}');
 	if (b.failed || outsz == 0) {
 		len = 0;
 		if (outsz > 0)

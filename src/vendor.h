@@ -21,7 +21,8 @@ enum vendor_method {
  *
  * decode: parse the request (body or query) into *msg (owned by the
  * caller, msg_free) and fill ev: identity, kind, times, details, payload.
- * Returns 0, or -1 with resp set (400 for malformed input).
+ * vc holds the vendor section's settings (units).  Returns 0, or -1 with
+ * resp set (400 for malformed input).
  *
  * verify: check the vendor's signature of the decoded message with the
  * effective settings vc (already chosen for ev->domain) at time now (s).
@@ -32,8 +33,8 @@ enum vendor_method {
 struct vendor {
 	const char	*name;
 	unsigned	 methods;	/* enum vendor_method bits */
-	int		(*decode)(const struct req *, struct msg **,
-			    struct event *, struct resp *);
+	int		(*decode)(const struct req *, const struct config_vendor *,
+			    struct msg **, struct event *, struct resp *);
 	int		(*verify)(const struct req *, const struct msg *,
 			    const struct event *, const struct config_vendor *,
 			    int64_t now, struct resp *);

@@ -94,10 +94,10 @@ resp__body__success_is_code_zero(void **state)
 	(void)state;
 	resp_set(&r, 200, "ok");
 	resp_body(&r, body, sizeof(body));
-	assert_string_equal(body, "{\"code\":0,\"message\":\"ok\"}\n");
+	assert_string_equal(body, "{\"code\":0,\"message\":\"ok\"}");
 	resp_set(&r, 403, "signature \"wrong\"");
 	resp_body(&r, body, sizeof(body));
-	assert_string_equal(body, "{\"code\":403,\"message\":\"signature \\\"wrong\\\"\"}\n");
+	assert_string_equal(body, "{\"code\":403,\"message\":\"signature \\\"wrong\\\"\"}");
 	assert_string_equal(resp_status_text(413), "Content Too Large");
 }
 

@@ -1,0 +1,112 @@
+/* vendor.c -- the table of vendors, and what every vendor shares: tokens, unsigned policy, timestamp windows. */
+#include "autoconfig.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#include "config.h"
+#include "event.h"
+#include "vendor.h"
+
+/* Adding a vendor: one file, one line here, one folder of fixtures. */
+static const struct vendor *const vendor_table[] = {
+	&vendor_aliyun,
+	&vendor_huawei,
+	&vendor_jdcloud,
+	&vendor_tencent,
+};
+
+const struct vendor *
+vendor_find(const char *name, size_t len)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(vendor_table) / sizeof(vendor_table[0]); i++)
+		if (strlen(vendor_table[i]->name) == len &&
+		    memcmp(vendor_table[i]->name, name, len) == 0)
+			return vendor_table[i];
+	return NULL;
+}
+
+/* Constant-time equality of two byte strings (the length may leak). */
+static int
+vendor_equal(const char *a, size_t alen, const char *b, size_t blen)
+{
+	unsigned char	 d = 0;
+	size_t		 i;
+
+	if (alen != blen)
+		return 0;
+	for (i = 0; i < alen; i++)
+		d |= (unsigned char)a[i] ^ (unsigned char)b[i];
+	return d == 0;
+}
+
+int
+vendor_authenticate(const struct vendor *v, const struct req *req,
+    const struct msg *msg, struct event *ev, const struct config_vendor *vc,
+    const char *token, int64_t now, struct resp *resp)
+{
+	size_t	 i;
+	int	 ok = 0, rc;
+
+	if (token != NULL) {
+		/* Compare with every token so the time does not tell which. */
+		for (i = 0; i < vc->ntokens; i++)
+			ok |= vendor_equal(token, strlen(token), vc->tokens[i],
+			    strlen(vc->tokens[i]));
+		if (!ok) {
+			resp_set(resp, 403, "wrong path token");
+			return -1;
+		}
+		ev->auth = EVENT_AUTH_TOKEN;
+		return 0;
+	}
+	rc = v->verify != NULL ? v->verify(req, msg, ev, vc, now, resp) : 0;
+	if (rc == -1)
+		return -1;
+	if (rc == 1) {
+		ev->auth = EVENT_AUTH_SIGNATURE;
+		return 0;
+	}
+	if (vc->allow_unsigned == 1) {
+		ev->auth = EVENT_AUTH_UNSIGNED;
+		return 0;
+	}
+	if (vc->ntokens > 0 && vc->nkeys == 0)
+		resp_set(resp, 403, "path token missing");
+	else
+		resp_set(resp, 403, "signature missing");
+	return -1;
+}
+
+int
+vendor_check_issued(int64_t ts, int64_t now, const struct config_vendor *vc,
+    struct resp *resp)
+{
+	long	 tol = vc->tolerance >= 0 ? vc->tolerance : CONFIG_TOLERANCE_DEFAULT;
+
+	if (ts < now - tol || ts > now + tol) {
+		resp_set(resp, 403, "timestamp outside the %ld s window", tol);
+		return -1;
+	}
+	return 0;
+}
+
+int
+vendor_check_expiry(int64_t ts, int64_t now, const struct config_vendor *vc,
+    struct resp *resp)
+{
+	long	 tol = vc->tolerance >= 0 ? vc->tolerance : CONFIG_TOLERANCE_DEFAULT;
+	long	 ahead = vc->max_ahead >= 0 ? vc->max_ahead : CONFIG_MAX_AHEAD_DEFAULT;
+
+	if (now > ts + tol) {
+		resp_set(resp, 403, "signature expired");
+		return -1;
+	}
+	if (ts > now + ahead) {
+		resp_set(resp, 403, "timestamp too far in the future");
+		return -1;
+	}
+	return 0;
+}

@@ -89,7 +89,7 @@ run(const char *method, const char *script, const char *pathinfo,
     const char *body, const char *cl, int body_status, struct resp *resp)
 {
 	static char		 fake_store;
-	struct handler_ctx	 ctx = { cfg, NULL, (struct store *)&fake_store };
+	struct handler_ctx	 ctx = { cfg, NULL, (struct store *)&fake_store, NULL };
 	const char		*vars[8];
 	char			 sn[256], pi[256], clbuf[64];
 	struct req		 r;

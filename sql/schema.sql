@@ -218,7 +218,6 @@ CREATE TABLE IF NOT EXISTS livehook.streams (
 	last_publish	timestamptz,
 	last_unpublish	timestamptz,
 	session_key	text,
-	unpublish_session_key text,
 	client_ip	text,
 	CONSTRAINT streams_pkey PRIMARY KEY (vendor, domain, app, stream)
 );
@@ -229,13 +228,12 @@ COMMENT ON COLUMN livehook.streams.app IS 'Application';
 COMMENT ON COLUMN livehook.streams.stream IS 'Stream name';
 COMMENT ON COLUMN livehook.streams.first_seen IS 'Earliest event time seen';
 COMMENT ON COLUMN livehook.streams.last_event_time IS 'Latest event time seen';
-COMMENT ON COLUMN livehook.streams.live IS 'Publishing now: the latest publish is newer than the latest unpublish';
+COMMENT ON COLUMN livehook.streams.live IS 'Publishing now: the newest publish (by event time) has no unpublish of its session';
 COMMENT ON COLUMN livehook.streams.live_since IS 'Start of the current session while live';
 COMMENT ON COLUMN livehook.streams.last_publish IS 'Time of the latest publish';
 COMMENT ON COLUMN livehook.streams.last_unpublish IS 'Time of the latest unpublish';
-COMMENT ON COLUMN livehook.streams.session_key IS 'Session key of the latest publish';
-COMMENT ON COLUMN livehook.streams.unpublish_session_key IS 'Session key of the latest unpublish';
-COMMENT ON COLUMN livehook.streams.client_ip IS 'Encoder address of the latest publish';
+COMMENT ON COLUMN livehook.streams.session_key IS 'Session key of the newest publish';
+COMMENT ON COLUMN livehook.streams.client_ip IS 'Encoder address of the newest publish';
 
 CREATE TABLE IF NOT EXISTS livehook.domain_aliases (
 	alias		text NOT NULL,
@@ -261,55 +259,55 @@ CREATE OR REPLACE FUNCTION livehook.ms_interval(v jsonb) RETURNS interval
 LANGUAGE sql IMMUTABLE AS $$ SELECT make_interval(secs => (v #>> '{}')::numeric / 1000) $$;
 COMMENT ON FUNCTION livehook.ms_interval(jsonb) IS 'Milliseconds to interval (NULL stays NULL)';
 
--- Apply one publish or unpublish to streams, by event time: a late or
--- repeated unpublish of an older session never closes a newer one.
+-- Apply one publish or unpublish (already in stream_events) to streams,
+-- by event time, not arrival order: the stream is live while its newest
+-- publish has no unpublish -- of the same session where the vendor has
+-- session keys, else at or after it.  A late or repeated unpublish of an
+-- older session never closes a newer one.
 CREATE OR REPLACE FUNCTION livehook.apply_stream(e jsonb, kind text, et timestamptz)
 RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
-	s	livehook.streams%ROWTYPE;
-	sk	text := e->>'session_key';
+	v	text := e->>'vendor';
+	d	text := e->>'domain';
+	a	text := e->>'app';
+	st	text := e->>'stream';
+	p	record;
+	is_live	boolean := false;
 BEGIN
 	INSERT INTO livehook.streams AS t (vendor, domain, app, stream, first_seen, last_event_time)
-	VALUES (e->>'vendor', e->>'domain', e->>'app', e->>'stream', et, et)
-	ON CONFLICT ON CONSTRAINT streams_pkey DO NOTHING;
-	SELECT * INTO s FROM livehook.streams
-	 WHERE vendor = e->>'vendor' AND domain = e->>'domain'
-	   AND app = e->>'app' AND stream = e->>'stream'
-	FOR UPDATE;
-	s.first_seen := least(s.first_seen, et);
-	s.last_event_time := greatest(s.last_event_time, et);
-	IF kind = 'publish' THEN
-		IF s.last_publish IS NULL OR et > s.last_publish
-		   OR (et = s.last_publish AND sk IS DISTINCT FROM s.session_key) THEN
-			s.last_publish := et;
-			s.session_key := sk;
-			s.client_ip := e->>'client_ip';
-		END IF;
-	ELSIF kind = 'unpublish' THEN
-		IF s.last_unpublish IS NULL OR et >= s.last_unpublish THEN
-			s.last_unpublish := et;
-			s.unpublish_session_key := sk;
+	VALUES (v, d, a, st, et, et)
+	ON CONFLICT ON CONSTRAINT streams_pkey DO UPDATE
+	   SET first_seen = least(t.first_seen, EXCLUDED.first_seen),
+	       last_event_time = greatest(t.last_event_time, EXCLUDED.last_event_time);
+	SELECT se.event_time, se.session_key, se.client_ip INTO p
+	  FROM livehook.stream_events se
+	 WHERE se.vendor = v AND se.domain = d AND se.app = a AND se.stream = st
+	   AND se.event = 'publish'
+	 ORDER BY se.event_time DESC, se.session_key DESC NULLS LAST
+	 LIMIT 1;
+	IF FOUND THEN
+		IF p.session_key IS NOT NULL THEN
+			is_live := NOT EXISTS (SELECT 1 FROM livehook.stream_events u
+			    WHERE u.vendor = v AND u.domain = d AND u.app = a
+			      AND u.stream = st AND u.event = 'unpublish'
+			      AND u.session_key = p.session_key);
+		ELSE
+			is_live := NOT EXISTS (SELECT 1 FROM livehook.stream_events u
+			    WHERE u.vendor = v AND u.domain = d AND u.app = a
+			      AND u.stream = st AND u.event = 'unpublish'
+			      AND u.session_key IS NULL AND u.event_time >= p.event_time);
 		END IF;
 	END IF;
-	-- Live while the newest publish is newer than the newest unpublish;
-	-- with session keys, an unpublish closes only its own session.
-	IF s.last_publish IS NULL THEN
-		s.live := false;
-	ELSIF s.last_unpublish IS NULL THEN
-		s.live := true;
-	ELSIF s.session_key IS NOT NULL AND s.unpublish_session_key IS NOT NULL THEN
-		s.live := s.session_key <> s.unpublish_session_key
-		    AND s.last_publish >= s.last_unpublish;
-	ELSE
-		s.live := s.last_publish > s.last_unpublish;
-	END IF;
-	s.live_since := CASE WHEN s.live THEN s.last_publish END;
-	UPDATE livehook.streams SET first_seen = s.first_seen,
-	    last_event_time = s.last_event_time, live = s.live,
-	    live_since = s.live_since, last_publish = s.last_publish,
-	    last_unpublish = s.last_unpublish, session_key = s.session_key,
-	    unpublish_session_key = s.unpublish_session_key, client_ip = s.client_ip
-	 WHERE vendor = s.vendor AND domain = s.domain AND app = s.app AND stream = s.stream;
+	UPDATE livehook.streams t
+	   SET live = is_live,
+	       live_since = CASE WHEN is_live THEN p.event_time END,
+	       last_publish = CASE WHEN kind = 'publish'
+	           THEN greatest(t.last_publish, et) ELSE t.last_publish END,
+	       last_unpublish = CASE WHEN kind = 'unpublish'
+	           THEN greatest(t.last_unpublish, et) ELSE t.last_unpublish END,
+	       session_key = CASE WHEN p.event_time IS NOT NULL THEN p.session_key ELSE t.session_key END,
+	       client_ip = CASE WHEN p.event_time IS NOT NULL THEN p.client_ip ELSE t.client_ip END
+	 WHERE t.vendor = v AND t.domain = d AND t.app = a AND t.stream = st;
 END
 $$;
 COMMENT ON FUNCTION livehook.apply_stream(jsonb, text, timestamptz) IS 'Updates streams for one publish/unpublish by event time';

@@ -183,6 +183,10 @@ store_insert(struct store *s, const char *batch, size_t len, size_t n,
 
 	pthread_mutex_lock(&s->mu);
 	rc = store_ingest(s, batch, n, res);
+	if (rc == 1 && n == 1) {
+		res[0] = STORE_ERR;
+		rc = 0;
+	}
 	if (rc != 1)
 		goto out;
 	/* One bad event: try each alone so that only it fails. */

@@ -1,0 +1,171 @@
+#!/bin/bash
+# storage.sh -- store.c, writer.c and sql/ against a real PostgreSQL: views, ordering, concurrency, reconnect, upgrades, PgBouncer.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+set -u
+
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
+top_builddir=${top_builddir:-$PWD}
+. "$top_srcdir/tests/lib/pg.sh"
+
+data=$top_srcdir/tests/data/storage
+client=$top_builddir/tests/store_client
+passed=0 failed=0
+work=$(mktemp -d "${TMPDIR:-/tmp}/livehook-storage.XXXXXX")
+bouncer_pid=
+cleanup() {
+	[ -n "$bouncer_pid" ] && kill "$bouncer_pid" 2>/dev/null
+	pg_stop
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+ok() { passed=$((passed + 1)); echo "ok - $1"; }
+fail() { failed=$((failed + 1)); echo "FAIL - $1"; }
+# check NAME EXPECTED ACTUAL
+check() {
+	if [ "$2" = "$3" ]; then ok "$1"; else
+		fail "$1"
+		diff <(printf '%s\n' "$2") <(printf '%s\n' "$3") | sed 's/^/    /'
+	fi
+}
+q() { psql -X -A -t -q -F '|' -c "$1"; }
+
+PG_FAST=1 PG_TCP=1 pg_start || { echo "FAIL - cannot start PostgreSQL"; exit 1; }
+conn=$PG_CONNINFO
+
+# 1. A scripted multi-vendor day, and every view with its exact rows.
+q "INSERT INTO livehook.domain_aliases VALUES ('play.example.com', 'push.example.com')"
+check "scenario stored" "ok 11 duplicate 0 retry 0 refused 0" "$("$client" "$conn" "$data/scenario.jsonl")"
+check "scenario again: every event a duplicate" "ok 0 duplicate 11 retry 0 refused 0" \
+    "$("$client" "$conn" "$data/scenario.jsonl")"
+check "callbacks: one row per event" "11" "$(q 'SELECT count(*) FROM livehook.callbacks')"
+check "view live_now" "jdcloud|push.example.com|live|jd1|2024-05-01 12:00:00+00|10.0.0.3" \
+    "$(q "SET TIME ZONE 'UTC'; SELECT vendor, domain, app, stream, live_since, client_ip FROM livehook.live_now ORDER BY 1, 4")"
+check "view stream_sessions" "aliyun|push.example.com|live|ali1||2024-05-01 11:00:00+00|2024-05-01 11:30:00+00|00:30:00
+huawei|push.example.com|live|hw1|1714557600|2024-05-01 10:00:00+00|2024-05-01 10:40:00+00|00:40:00
+jdcloud|push.example.com|live|jd1||2024-05-01 12:00:00+00||
+tencent|push.example.com|live|tc1|6674468118806626493|2024-05-01 13:00:00+00|2024-05-01 13:10:00+00|00:10:00" \
+    "$(q "SET TIME ZONE 'UTC'; SELECT * FROM livehook.stream_sessions ORDER BY 1, 4")"
+check "view recording_files (play domain merged into push domain)" \
+"aliyun|push.example.com|live|ali1|flv|2024-05-01 11:10:00+00|2024-05-01 11:20:00+00|00:10:00|2000
+huawei|push.example.com|live|hw1|hls|2024-05-01 10:00:00+00|2024-05-01 10:30:00+00|00:30:00|1000000" \
+    "$(q "SET TIME ZONE 'UTC'; SELECT vendor, domain, app, stream, format, start_time, end_time, duration, file_size FROM livehook.recording_files ORDER BY 1")"
+check "view timeline" "2024-05-01 10:00:00+00|huawei|push.example.com|hw1|publish
+2024-05-01 10:30:00+00|huawei|push.example.com|hw1|record_file_complete
+2024-05-01 10:40:00+00|huawei|push.example.com|hw1|unpublish
+2024-05-01 11:00:00+00|aliyun|push.example.com|ali1|publish
+2024-05-01 11:20:00+00|aliyun|push.example.com|ali1|record_file_complete
+2024-05-01 11:30:00+00|aliyun|push.example.com|ali1|unpublish
+2024-05-01 12:00:00+00|jdcloud|push.example.com|jd1|publish
+2024-05-01 12:05:00+00|jdcloud|push.example.com|jd1|snapshot
+2024-05-01 13:00:00+00|tencent|push.example.com|tc1|publish
+2024-05-01 13:05:00+00|tencent|push.example.com|tc1|other
+2024-05-01 13:10:00+00|tencent|push.example.com|tc1|unpublish" \
+    "$(q "SET TIME ZONE 'UTC'; SELECT event_time, vendor, domain, stream, kind FROM livehook.timeline ORDER BY 1")"
+check "view daily_usage" "2024-05-01|aliyun|push.example.com|1|00:30:00|1|00:10:00|2000|0
+2024-05-01|huawei|push.example.com|1|00:40:00|1|00:30:00|1000000|0
+2024-05-01|jdcloud|push.example.com|1|00:00:00|0|00:00:00|0|1
+2024-05-01|tencent|push.example.com|1|00:10:00|0|00:00:00|0|0" \
+    "$(q "SELECT * FROM livehook.daily_usage ORDER BY 2")"
+check "stream_events keeps Tencent's 19-digit sequence and push_duration" \
+    "6674468118806626493|00:10:00|1" \
+    "$(q "SELECT session_key, push_duration, error_code FROM livehook.stream_events WHERE vendor = 'tencent' AND event = 'unpublish'")"
+
+# 2. Out of order: late unpublish of an older session never closes a newer one.
+check "out-of-order events stored" "ok 6 duplicate 0 retry 0 refused 0" \
+    "$("$client" "$conn" "$data/out-of-order.jsonl")"
+check "out of order: newer sessions stay live" "aliyun|oo|2024-05-01 14:30:00+00
+huawei|oo2|2024-05-01 14:50:00+00" \
+    "$(q "SET TIME ZONE 'UTC'; SELECT vendor, stream, live_since FROM livehook.streams WHERE stream LIKE 'oo%' AND live ORDER BY 1")"
+
+# 3. 16 concurrent deliveries of the same event: one row.
+sed -n '2p' "$data/scenario.jsonl" | sed 's/"hw-pub"/"conc-1"/g; s/"hw1"/"conc"/' >"$work/one.jsonl"
+check "16 concurrent deliveries (group commit): one stored, 15 duplicates" \
+    "ok 1 duplicate 15 retry 0 refused 0" "$("$client" -t 16 "$conn" "$work/one.jsonl")"
+sed 's/conc-1/conc-2/' "$work/one.jsonl" >"$work/two.jsonl"
+check "16 concurrent deliveries (one commit each): one stored, 15 duplicates" \
+    "ok 1 duplicate 15 retry 0 refused 0" "$("$client" -g 0 -t 16 "$conn" "$work/two.jsonl")"
+check "the concurrent events: one callback row each" "2" \
+    "$(q "SELECT count(*) FROM livehook.callbacks WHERE event_key IN ('conc-1', 'conc-2')")"
+
+# 4. One batch holding two events of the same stream.
+check "a batch with two events of one stream" "0|ok
+1|ok" "$(q "SELECT * FROM livehook.ingest('[
+ {\"vendor\":\"huawei\",\"kind\":\"publish\",\"auth\":\"signature\",\"event_key\":\"b-1\",\"domain\":\"push.example.com\",\"app\":\"live\",\"stream\":\"batch\",\"event_time\":1714600000000,\"session_key\":\"9\",\"payload\":{}},
+ {\"vendor\":\"huawei\",\"kind\":\"unpublish\",\"auth\":\"signature\",\"event_key\":\"b-2\",\"domain\":\"push.example.com\",\"app\":\"live\",\"stream\":\"batch\",\"event_time\":1714600060000,\"session_key\":\"9\",\"payload\":{}}]')")"
+check "  ... and the stream is closed" "f" "$(q "SELECT live FROM livehook.streams WHERE stream = 'batch'")"
+
+# 5. A bad event in a batch fails alone; the others are stored.
+printf '%s\n' "$(sed -n '2p' "$data/scenario.jsonl" | sed 's/"hw-pub"/"bad-0"/')" \
+    "$(sed -n '2p' "$data/scenario.jsonl" | sed 's/"hw-pub"/"bad-1"/; s/"event_time":[0-9]*/"event_time":"not a time"/')" \
+    "$(sed -n '2p' "$data/scenario.jsonl" | sed 's/"hw-pub"/"bad-2"/')" >"$work/bad.jsonl"
+check "a refused event fails alone (one commit each)" "ok 2 duplicate 0 retry 0 refused 1" \
+    "$("$client" -g 0 "$conn" "$work/bad.jsonl")"
+
+# 6. Reconnect after the server restarts.
+sed 's/"hw-pub"/"re-1"/; s/"hw-rec"/"re-2"/' "$data/scenario.jsonl" | sed -n '2,3p' >"$work/re.jsonl"
+rm -f "$work/go"
+"$client" -w "$work/go" "$conn" "$work/re.jsonl" >"$work/re.out" 2>"$work/re.err" &
+cpid=$!
+sleep 1
+pg_ctl_do -m fast -w stop >/dev/null && pg_restart_server
+touch "$work/go"
+wait "$cpid"
+check "reconnect after a restart: both events stored" "ok 2 duplicate 0 retry 0 refused 0" "$(cat "$work/re.out")"
+
+# 7. Applying schema.sql again changes nothing.
+dump() { pg_dump -s -n livehook "$@" | grep -v '^\\\(un\)\?restrict '; }
+dump >"$work/before.sql"
+if pg_load; then ok "schema.sql applies again"; else fail "schema.sql applies again"; fi
+dump >"$work/after.sql"
+if cmp -s "$work/before.sql" "$work/after.sql"; then ok "schema unchanged by a second apply"; else
+	fail "schema unchanged by a second apply"; diff "$work/before.sql" "$work/after.sql" | head -20
+fi
+# Every upgrade script on top of version 1 equals a fresh install of schema.sql.
+psql -q -X -d postgres -c 'CREATE DATABASE upgraded' >/dev/null
+PGOPTIONS="-c client_min_messages=warning" psql -q -X -v ON_ERROR_STOP=1 -d upgraded -f "$top_srcdir/sql/schema.sql" >/dev/null
+for u in "$top_srcdir"/sql/upgrade/*.sql; do
+	[ -e "$u" ] || continue
+	PGOPTIONS="-c client_min_messages=warning" psql -q -X -v ON_ERROR_STOP=1 -d upgraded -f "$u" >/dev/null || fail "upgrade $u"
+done
+PGOPTIONS="-c client_min_messages=warning" psql -q -X -v ON_ERROR_STOP=1 -d upgraded -f "$top_srcdir/sql/reporting.sql" >/dev/null
+dump upgraded >"$work/upgraded.sql"
+if cmp -s "$work/after.sql" "$work/upgraded.sql"; then ok "upgrades equal a fresh install"; else
+	fail "upgrades equal a fresh install"
+	diff "$work/after.sql" "$work/upgraded.sql" | head -20
+fi
+
+# 8. The scenario through PgBouncer in transaction pooling.
+if command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ]; then
+	bport=$(pg__free_port)
+	cat >"$work/pgbouncer.ini" <<EOT
+[databases]
+livehook = host=127.0.0.1 port=$PGPORT dbname=livehook user=livehook
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $bport
+unix_socket_dir =
+auth_type = any
+pool_mode = transaction
+default_pool_size = 4
+logfile = $work/pgbouncer.log
+pidfile = $work/pgbouncer.pid
+EOT
+	[ "$(id -u)" = 0 ] && chown -R "$PG_RUNAS" "$work"
+	pg__as "$(command -v pgbouncer || echo /usr/sbin/pgbouncer)" "$work/pgbouncer.ini" >/dev/null 2>&1 &
+	bouncer_pid=$!
+	for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$bport") 2>/dev/null && break; sleep 0.1; done
+	sed 's/"event_key":"\([a-z0-9-]*\)"/"event_key":"pgb-\1"/; s/"stream":"\([a-z0-9]*\)"/"stream":"pgb\1"/' \
+	    "$data/scenario.jsonl" >"$work/pgb.jsonl"
+	bconn="host=127.0.0.1 port=$bport dbname=livehook user=livehook"
+	check "scenario from 4 threads through PgBouncer (transaction pooling)" "ok 11 duplicate 33 retry 0 refused 0" \
+	    "$("$client" -t 4 "$bconn" "$work/pgb.jsonl")"
+	check "  ... again through PgBouncer: duplicates" "ok 0 duplicate 11 retry 0 refused 0" \
+	    "$("$client" -g 0 -t 1 "$bconn" "$work/pgb.jsonl")"
+	check "  ... its sessions" "4" "$(q "SELECT count(*) FROM livehook.stream_sessions WHERE stream LIKE 'pgb%'")"
+else
+	fail "pgbouncer is not installed (apt-get install pgbouncer)"
+fi
+
+echo "# storage: $passed passed, $failed failed"
+[ "$failed" = 0 ]

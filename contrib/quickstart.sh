@@ -46,7 +46,8 @@ die() {
 # Debian packages: to build, to test, and to run the demo stack.
 packages="build-essential autoconf automake autoconf-archive pkg-config
 libfcgi-dev libfcgi-bin spawn-fcgi libjson-c-dev libssl-dev openssl libpq-dev
-libinih-dev libcmocka-dev postgresql postgresql-client lighttpd nginx apache2-bin curl mandoc
+libinih-dev libcmocka-dev postgresql postgresql-client lighttpd nginx apache2-bin
+libapache2-mod-fcgid pgbouncer curl mandoc
 ca-certificates"
 
 install_deps() {

@@ -71,6 +71,21 @@ check "stream_events keeps Tencent's 19-digit sequence and push_duration" \
     "6674468118806626493|00:10:00|1" \
     "$(q "SELECT session_key, push_duration, error_code FROM livehook.stream_events WHERE vendor = 'tencent' AND event = 'unpublish'")"
 
+# The psql dashboards run on the scenario, once and under \watch.
+for d in "$top_srcdir"/contrib/dashboards/*.sql; do
+	if out=$(psql -X -q -v ON_ERROR_STOP=1 -f "$d" 2>&1); then ok "dashboard $(basename "$d") runs"; else
+		fail "dashboard $(basename "$d") runs"; echo "$out" | head -5
+	fi
+done
+check "dashboard live_now shows the live JD stream" "1" \
+    "$(psql -X -q -f "$top_srcdir/contrib/dashboards/live_now.sql" | grep -c ' jd1 ')"
+check "dashboard failures shows the Tencent error and the unmapped 317" "2" \
+    "$(psql -X -q -c "SET TIME ZONE 'UTC'" -c "$(sed 's/now() - interval .1 day./timestamptz '\''2024-05-01'\''/' "$top_srcdir/contrib/dashboards/failures.sql")" | grep -c ' tc1 ')"
+watched=$( (cat "$top_srcdir/contrib/dashboards/live_now.sql"; echo '\watch 0.5') |
+    timeout 2 psql -X -q 2>&1 | grep -c ' jd1 ')
+if [ "$watched" -ge 2 ]; then ok "dashboard live_now refreshes under \\watch"; else
+	fail "dashboard live_now refreshes under \\watch ($watched rounds)"; fi
+
 # 2. Out of order: late unpublish of an older session never closes a newer one.
 check "out-of-order events stored" "ok 6 duplicate 0 retry 0 refused 0" \
     "$("$client" "$conn" "$data/out-of-order.jsonl")"

@@ -2,6 +2,7 @@
 #include "autoconfig.h"
 
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/types.h>
 
 #include <dirent.h>
@@ -25,6 +26,8 @@
 #define SPOOL_FILE_MAX		(4 * 1024 * 1024)
 #define SPOOL_SUFFIX		".json"
 #define SPOOL_CLAIM		".claim."
+/* Below this much free space the spool is not ready (for /readyz). */
+#define SPOOL_MIN_FREE		(256 * 1024)
 
 struct spool {
 	char		*dir;
@@ -207,7 +210,15 @@ spool_count(struct spool *s)
 int
 spool_writable(struct spool *s)
 {
-	return faccessat(s->dirfd, ".", W_OK, AT_EACCESS) == 0;
+	struct statvfs	 vfs;
+
+	if (faccessat(s->dirfd, ".", W_OK, AT_EACCESS) == -1 ||
+	    fstatvfs(s->dirfd, &vfs) == -1)
+		return 0;
+	/* Root passes access(2) on a read-only mount: ask the file system. */
+	if (vfs.f_flag & ST_RDONLY)
+		return 0;
+	return (unsigned long long)vfs.f_bavail * vfs.f_frsize >= SPOOL_MIN_FREE;
 }
 
 static int

@@ -25,7 +25,7 @@ int		 spool_put(struct spool *, const char *json, size_t len);
 /* Files waiting to be replayed (claimed ones included), or -1. */
 long		 spool_count(struct spool *);
 
-/* 1 when a file can be written now (for /readyz), else 0. */
+/* 1 when the spool can take writes now: writable, not read-only, with room (for /readyz). */
 int		 spool_writable(struct spool *);
 
 /*

@@ -1,0 +1,52 @@
+#!/bin/bash
+# fault-spool-full.sh -- the database is away and the spool directory is full, then read-only:
+# every callback is answered 503 (never 200), /readyz is 503, nothing half-written stays behind.
+# Needs root to mount a small tmpfs (CI runs as root).
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+set -u
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
+top_builddir=${top_builddir:-$PWD}
+export top_srcdir top_builddir
+. "$top_srcdir/tests/lib/pg.sh"
+. "$top_srcdir/tests/lib/stack.sh"
+sp=$(mktemp -d "${TMPDIR:-/tmp}/livehook-spool.XXXXXX")
+cleanup() { stack_stop; umount "$sp" 2>/dev/null; rmdir "$sp"; pg_stop; }
+trap cleanup EXIT
+rc=0
+fail() { echo "FAIL - $*"; rc=1; }
+
+if ! mount -t tmpfs -o size=128k,mode=0700 tmpfs "$sp" 2>/dev/null; then
+	echo "FAIL - cannot mount a tmpfs for the spool (run as root)"
+	exit 1
+fi
+dd if=/dev/zero of="$sp/fill" bs=4k 2>/dev/null	# until the file system is full
+pg_start || { echo "FAIL - PostgreSQL did not start"; exit 1; }
+STACK_EXTRA_CONF="spool_dir = $sp" stack_start || { echo "FAIL - the stack did not start"; exit 1; }
+pg_ctl_do -m immediate stop >/dev/null
+
+# send TAG: 12 signed callbacks of all vendors; prints the statuses
+send() {
+	local v
+	for v in huawei tencent jdcloud aliyun huawei tencent jdcloud aliyun huawei tencent jdcloud aliyun; do
+		"$top_srcdir/contrib/livehook-send" "$STACK_URL" "$v" publish 2>/dev/null | awk '{print $3}'
+	done
+}
+for phase in full read-only; do
+	if [ "$phase" = read-only ]; then
+		rm -f "$sp/fill"
+		mount -o remount,ro "$sp" || { fail "cannot remount the spool read-only"; continue; }
+	fi
+	statuses=$(send | sort | uniq -c | tr -s ' ' | tr '\n' ';')
+	echo "# $phase spool, database down: answers $statuses"
+	case $statuses in
+	*200*) fail "$phase spool: a callback was answered 200 without being durable" ;;
+	" 12 503;") echo "ok - $phase spool: every callback answered 503" ;;
+	*) fail "$phase spool: unexpected answers $statuses" ;;
+	esac
+	ready=$(curl -s -o /dev/null -w '%{http_code}' "$STACK_URL/readyz")
+	[ "$ready" = 503 ] && echo "ok - $phase spool: /readyz 503" || fail "$phase spool: /readyz $ready"
+	left=$(find "$sp" -name '*.json' | wc -l)
+	[ "$left" = 0 ] && echo "ok - $phase spool: no event file left behind" || fail "$phase spool: $left files"
+done
+grep -q 'spool: ' "$STACK_DIR/livehook.log" && echo "ok - the spool failures are logged" || fail "no spool error in the log"
+exit $rc

@@ -98,6 +98,22 @@ buf_printf(struct buf *b, const char *fmt, ...)
 }
 
 void
+buf_i64(struct buf *b, int64_t v)
+{
+	char		 tmp[24];
+	size_t		 i = sizeof(tmp);
+	uint64_t	 u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+
+	do {
+		tmp[--i] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		tmp[--i] = '-';
+	buf_add(b, tmp + i, sizeof(tmp) - i);
+}
+
+void
 buf_json_str(struct buf *b, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";

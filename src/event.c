@@ -79,7 +79,6 @@ event_key_field(struct buf *b, const char *s)
 int
 event_make_key(struct event *ev)
 {
-	char		 num[32];
 	struct buf	 b = BUF_INIT;
 	int		 rc = -1;
 
@@ -91,11 +90,9 @@ event_make_key(struct event *ev)
 	event_key_field(&b, ev->stream);
 	event_key_field(&b, ev->session_key);
 	event_key_field(&b, ev->file_key);
-	if (ev->event_time != EVENT_UNSET && !ev->event_time_received) {
-		snprintf(num, sizeof(num), "%lld", (long long)ev->event_time);
-		event_key_field(&b, num);
-	} else
-		event_key_field(&b, NULL);
+	if (ev->event_time != EVENT_UNSET && !ev->event_time_received)
+		buf_i64(&b, ev->event_time);
+	buf_addc(&b, '\0');
 	event_key_field(&b, ev->url);
 	if (b.failed)
 		goto out;
@@ -120,7 +117,7 @@ event_json_numfield(struct buf *b, const char *key, int64_t val)
 	if (val == EVENT_UNSET)
 		return;
 	buf_json_key(b, key);
-	buf_printf(b, "%lld", (long long)val);
+	buf_i64(b, val);
 }
 
 void

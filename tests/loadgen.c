@@ -23,6 +23,10 @@
  * is a new event on its own stream "<tag>-<client>-<i>".  Each line of
  * out is "<stream> <vendor> <status>" for the final attempt; with -r a
  * non-2xx answer (or no answer) is retried, as a vendor would, until 2xx.
+ *
+ * loadgen -G count -o file [-u prefix] [-t tag]: write count requests, one
+ * per line as "METHOD<TAB>PATH<TAB>HEADERS<TAB>BODY" (HEADERS: "Name: v"
+ * joined by "|", or "-"), for bench/wrk.lua; valid for ~9 minutes.
  */
 
 static int		 port, clients = 4, per = 500, retry;
@@ -153,16 +157,56 @@ client(void *arg)
 	return NULL;
 }
 
+/*
+ * Write count requests for wrk, rotating through the four vendors and
+ * their kinds of event.  Returns 0 or 1.
+ */
+static int
+generate(long count)
+{
+	char		 req[4096], stream[64], *p, *hdrs, *body, *line;
+	const char	*vendor;
+	long		 i, now = (long)time(NULL);
+
+	for (i = 0; i < count; i++) {
+		snprintf(stream, sizeof(stream), "%s-%ld", tag, i);
+		build(req, sizeof(req), stream, (int)(i % 4), now, &vendor);
+		/* Split the HTTP request back into its parts. */
+		line = req;
+		p = strstr(line, " HTTP/1.1\r\n");
+		*p = '\0';
+		hdrs = p + strlen(" HTTP/1.1\r\n");
+		body = strstr(hdrs, "\r\n\r\n");
+		*body = '\0';
+		body += 4;
+		fputs(strchr(line, ' ') - line == 3 ? "GET\t" : "POST\t", out);
+		fputs(strchr(line, ' ') + 1, out);
+		fputc('\t', out);
+		/* Keep the signature headers only; wrk sets the rest. */
+		if ((p = strstr(hdrs, "ALI-LIVE-TIMESTAMP: ")) != NULL) {
+			char *e = strstr(p, "\r\nConnection");
+			*e = '\0';
+			for (; *p != '\0'; p++)
+				if (*p != '\n')
+					fputc(*p == '\r' ? '|' : *p, out);
+		} else
+			fputc('-', out);
+		fprintf(out, "\t%s\n", *body ? body : "-");
+	}
+	return fclose(out) == 0 ? 0 : 1;
+}
+
 int
 main(int argc, char *argv[])
 {
 	pthread_t	 t[64];
 	const char	*outpath = NULL;
-	long		 i;
+	long		 i, gen = 0;
 	int		 ch;
 
-	while ((ch = getopt(argc, argv, "c:n:o:p:rt:u:")) != -1)
+	while ((ch = getopt(argc, argv, "G:c:n:o:p:rt:u:")) != -1)
 		switch (ch) {
+		case 'G': gen = atol(optarg); break;
 		case 'c': clients = atoi(optarg); break;
 		case 'n': per = atoi(optarg); break;
 		case 'o': outpath = optarg; break;
@@ -176,11 +220,13 @@ main(int argc, char *argv[])
 	k_hw = getenv("LH_KEY_HUAWEI");
 	k_tc = getenv("LH_KEY_TENCENT");
 	t_jd = getenv("LH_TOKEN_JDCLOUD");
-	if (port <= 0 || outpath == NULL || clients < 1 || clients > 64 ||
-	    !k_ali || !k_hw || !k_tc || !t_jd)
+	if ((port <= 0 && gen == 0) || outpath == NULL || clients < 1 ||
+	    clients > 64 || !k_ali || !k_hw || !k_tc || !t_jd)
 		goto usage;
 	if (sig_init() == -1 || (out = fopen(outpath, "w")) == NULL)
 		return 1;
+	if (gen > 0)
+		return generate(gen);
 	srand((unsigned)getpid());
 	for (i = 0; i < clients; i++)
 		pthread_create(&t[i], NULL, client, (void *)i);

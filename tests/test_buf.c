@@ -70,6 +70,23 @@ buf__grows_past_initial_capacity(void **state)
 }
 
 static void
+buf__i64__extremes(void **state)
+{
+	struct buf	 b = BUF_INIT;
+
+	(void)state;
+	buf_i64(&b, 0);
+	buf_addc(&b, ' ');
+	buf_i64(&b, -42);
+	buf_addc(&b, ' ');
+	buf_i64(&b, INT64_MAX);
+	buf_addc(&b, ' ');
+	buf_i64(&b, INT64_MIN);
+	assert_string_equal(b.data, "0 -42 9223372036854775807 -9223372036854775808");
+	buf_free(&b);
+}
+
+static void
 log__escape__hides_control_bytes_and_truncates(void **state)
 {
 	char	 out[16];
@@ -89,6 +106,7 @@ main(void)
 		cmocka_unit_test(buf__json_str__embedded_nul_is_escaped),
 		cmocka_unit_test(buf__json_key__comma_only_after_first_member),
 		cmocka_unit_test(buf__grows_past_initial_capacity),
+		cmocka_unit_test(buf__i64__extremes),
 		cmocka_unit_test(log__escape__hides_control_bytes_and_truncates),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -172,6 +172,7 @@ e2e_checks() {
 # stack.sh), run e2e_checks, print livehook's log on failure.  Returns 0
 # when every check passed.  Needs pg.sh and stack.sh sourced.
 e2e_main() {
+	local how
 	STACK_SERVER=$1
 	trap 'pg_stop' EXIT
 	if ! pg_start; then
@@ -182,7 +183,12 @@ e2e_main() {
 		echo "FAIL - $1 + livehook did not start"
 		return 1
 	fi
-	echo "# $1 on $STACK_URL, livehook $( [ "$1" = cgi ] && echo as CGI || echo "x${STACK_WORKERS:-2} via spawn-fcgi"), PostgreSQL ${PGHOST:-}:${PGPORT:-}"
+	case $1 in
+	cgi) how="as a CGI program" ;;
+	fcgid) how="started by mod_fcgid" ;;
+	*) how="x${STACK_WORKERS:-2} via spawn-fcgi" ;;
+	esac
+	echo "# $1 on $STACK_URL, livehook $how, PostgreSQL ${PGHOST:-}:${PGPORT:-}"
 	if ! e2e_checks "$STACK_URL"; then
 		stack_log
 		return 1

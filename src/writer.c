@@ -35,6 +35,7 @@ struct writer {
 	struct writer_item	*tail;
 	int			 stopping;
 	int			 failing;	/* the last commit failed */
+	int			 replay_more;	/* the last replay took a full slice */
 	int			 started;
 	pthread_t		 thread;
 
@@ -76,16 +77,26 @@ writer_commit(struct writer *w, struct writer_item *items, size_t n)
 }
 
 /*
- * Replay a slice of the spool, so that live events are not held up long.
- * Called by the writer thread without mu held.
+ * Replay a slice of at most max spooled events, so that live events are
+ * not held up long; w->replay_more says whether to go on (the last slice
+ * found work: other processes may be claiming the same files).
+ * Called by the writer thread without mu held.  Returns the number
+ * replayed.
  */
-static void
-writer_replay(struct writer *w)
+static long
+writer_replay(struct writer *w, long max)
 {
+	long	 got;
+
+	w->replay_more = 0;
 	if (w->spool == NULL || spool_count(w->spool) <= 0)
-		return;
-	if (spool_replay(w->spool, w->store, 4 * SPOOL_REPLAY_BATCH) == -1)
+		return 0;
+	if ((got = spool_replay(w->spool, w->store, max)) == -1) {
 		w->failing = 1;
+		return 0;
+	}
+	w->replay_more = got > 0;
+	return got;
 }
 
 /*
@@ -110,14 +121,21 @@ writer_main(void *arg)
 				pthread_cond_wait(&w->work, &w->mu);
 				continue;
 			}
-			clock_gettime(CLOCK_REALTIME, &until);
-			until.tv_sec += WRITER_REPLAY_INTERVAL;
-			if (pthread_cond_timedwait(&w->work, &w->mu, &until) ==
-			    ETIMEDOUT && w->head == NULL && !w->stopping) {
-				pthread_mutex_unlock(&w->mu);
-				writer_replay(w);
-				pthread_mutex_lock(&w->mu);
+			/*
+			 * Idle: look at the spool every interval, and while a
+			 * backlog drains go on without waiting.
+			 */
+			if (!w->replay_more || w->failing) {
+				clock_gettime(CLOCK_REALTIME, &until);
+				until.tv_sec += WRITER_REPLAY_INTERVAL;
+				if (pthread_cond_timedwait(&w->work, &w->mu,
+				    &until) != ETIMEDOUT || w->head != NULL ||
+				    w->stopping)
+					continue;
 			}
+			pthread_mutex_unlock(&w->mu);
+			writer_replay(w, 4 * SPOOL_REPLAY_BATCH);
+			pthread_mutex_lock(&w->mu);
 		}
 		if (w->head == NULL)
 			break;
@@ -136,10 +154,14 @@ writer_main(void *arg)
 		for (it = items; it != NULL && n-- > 0; it = it->next)
 			it->done = 1;
 		pthread_cond_broadcast(&w->done);
-		if (was_failing && !w->failing) {
-			/* The database is back: catch up on the spool now. */
+		if (!w->failing && (was_failing || w->replay_more)) {
+			/*
+			 * The database is back, or a backlog is draining: one
+			 * slice of the spool between live batches, so that the
+			 * spool empties under load too.
+			 */
 			pthread_mutex_unlock(&w->mu);
-			writer_replay(w);
+			writer_replay(w, SPOOL_REPLAY_BATCH);
 			pthread_mutex_lock(&w->mu);
 		}
 	}

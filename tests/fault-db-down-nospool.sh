@@ -14,7 +14,7 @@ out=$(mktemp "${TMPDIR:-/tmp}/livehook-fault.XXXXXX")
 
 pg_start || { echo "FAIL - PostgreSQL did not start"; exit 1; }
 STACK_WORKERS=4 stack_start || { echo "FAIL - the stack did not start"; exit 1; }
-fault_load -r -c 4 -n 600 -t nospool -o "$out"
+fault_load -r -c 4 -d 14 -t nospool -o "$out"
 sleep 1
 pg_ctl_do -m immediate stop >/dev/null
 echo "# PostgreSQL stopped (immediate) for 10 s"

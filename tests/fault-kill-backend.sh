@@ -14,7 +14,7 @@ out=$(mktemp "${TMPDIR:-/tmp}/livehook-fault.XXXXXX")
 
 pg_start || { echo "FAIL - PostgreSQL did not start"; exit 1; }
 STACK_WORKERS=4 stack_start || { echo "FAIL - the stack did not start"; exit 1; }
-fault_load -c 4 -n 500 -t kill -o "$out"
+fault_load -c 4 -d 6 -t kill -o "$out"
 kills=0
 while kill -0 "$FAULT_LOAD_PID" 2>/dev/null; do
 	n=$(psql -X -A -t -q -c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity

@@ -15,7 +15,7 @@ lh=${LIVEHOOK:-$top_builddir/livehook}
 
 pg_start || { echo "FAIL - PostgreSQL did not start"; exit 1; }
 STACK_WORKERS=4 stack_start || { echo "FAIL - the stack did not start"; exit 1; }
-fault_load -r -c 4 -n 1500 -t term -o "$out"
+fault_load -r -c 4 -d 6 -t term -o "$out"
 sleep 1
 rc=0
 kill -0 "$FAULT_LOAD_PID" 2>/dev/null && echo "ok - the load is running at SIGTERM" ||

@@ -17,12 +17,14 @@
 #include "sig.h"
 
 /*
- * usage: loadgen [-r] -p port -u prefix -c clients -n per-client -o out [-t tag]
+ * usage: loadgen [-r] -p port -u prefix -c clients [-n per-client | -d secs] -o out [-t tag]
  * Keys come from LH_KEY_ALIYUN, LH_KEY_HUAWEI, LH_KEY_TENCENT and
  * LH_TOKEN_JDCLOUD (as tests/lib/stack.sh exports them).  Every request
  * is a new event on its own stream "<tag>-<client>-<i>".  Each line of
- * out is "<stream> <vendor> <status>" for the final attempt; with -r a
+ * out is "<stream> <vendor> <status> <tries>" for the final attempt; with -r a
  * non-2xx answer (or no answer) is retried, as a vendor would, until 2xx.
+ * With -d each client sends for secs seconds however fast the machine is,
+ * so that a fault injected meanwhile always meets the load.
  *
  * loadgen -G count -o file [-u prefix] [-t tag]: write count requests, one
  * per line as "METHOD<TAB>PATH<TAB>HEADERS<TAB>BODY" (HEADERS: "Name: v"
@@ -30,6 +32,7 @@
  */
 
 static int		 port, clients = 4, per = 500, retry;
+static time_t		 deadline;	/* -d: send until then instead of -n each */
 static const char	*prefix = "/livehook", *tag = "lg";
 static const char	*k_ali, *k_hw, *k_tc, *t_jd;
 static FILE		*out;
@@ -140,7 +143,7 @@ client(void *arg)
 	size_t		 len;
 	int		 i, status, tries;
 
-	for (i = 0; i < per; i++) {
+	for (i = 0; deadline ? time(NULL) < deadline : i < per; i++) {
 		snprintf(stream, sizeof(stream), "%s-%ld-%d", tag, id, i);
 		tries = 0;
 		do {
@@ -204,10 +207,11 @@ main(int argc, char *argv[])
 	long		 i, gen = 0;
 	int		 ch;
 
-	while ((ch = getopt(argc, argv, "G:c:n:o:p:rt:u:")) != -1)
+	while ((ch = getopt(argc, argv, "G:c:d:n:o:p:rt:u:")) != -1)
 		switch (ch) {
 		case 'G': gen = atol(optarg); break;
 		case 'c': clients = atoi(optarg); break;
+		case 'd': deadline = time(NULL) + atoi(optarg); break;
 		case 'n': per = atoi(optarg); break;
 		case 'o': outpath = optarg; break;
 		case 'p': port = atoi(optarg); break;
@@ -236,6 +240,6 @@ main(int argc, char *argv[])
 	return 0;
 usage:
 	fprintf(stderr, "usage: loadgen [-r] -p port [-u prefix] [-c clients] [-n per-client] "
-	    "[-t tag] -o out   (keys in LH_KEY_ALIYUN, LH_KEY_HUAWEI, LH_KEY_TENCENT, LH_TOKEN_JDCLOUD)\n");
+	    "[-d secs] [-t tag] -o out   (keys in LH_KEY_ALIYUN, LH_KEY_HUAWEI, LH_KEY_TENCENT, LH_TOKEN_JDCLOUD)\n");
 	return 2;
 }

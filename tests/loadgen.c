@@ -71,9 +71,14 @@ out:
 	return status;
 }
 
-/* Build the request for event i of a client; the vendor rotates. */
+/*
+ * Build the request for event i of a client; the vendor rotates.  The
+ * event (its time et and Tencent sequence seq) stays the same across
+ * retries; only the signature is made again at now, as a vendor does.
+ */
 static size_t
-build(char *req, size_t sz, const char *stream, int v, long now, const char **vendor)
+build(char *req, size_t sz, const char *stream, int v, long et, int seq, long now,
+    const char **vendor)
 {
 	char	 body[1024], in[512], sign[SIG_MD5_HEX + 1], path[256], hdr[256] = "";
 	int	 blen;
@@ -99,7 +104,7 @@ build(char *req, size_t sz, const char *stream, int v, long now, const char **ve
 		blen = snprintf(body, sizeof(body), "{\"app\":\"push.example.com\",\"appid\":1,"
 		    "\"appname\":\"live\",\"stream_id\":\"%s\",\"channel_id\":\"%s\",\"event_time\":%ld,"
 		    "\"event_type\":1,\"sequence\":\"%ld%06d\",\"user_ip\":\"203.0.113.7\","
-		    "\"sign\":\"%s\",\"t\":%ld}", stream, stream, now, now, rand() % 1000000, sign, now + 300);
+		    "\"sign\":\"%s\",\"t\":%ld}", stream, stream, et, et, seq, sign, now + 300);
 		snprintf(path, sizeof(path), "%s/tencent", prefix);
 		break;
 	case 2:
@@ -107,7 +112,7 @@ build(char *req, size_t sz, const char *stream, int v, long now, const char **ve
 		blen = snprintf(body, sizeof(body), "{\"version\":\"v1.1\",\"publishDomain\":"
 		    "\"push.example.com\",\"appName\":\"live\",\"streamName\":\"%s\","
 		    "\"event\":\"publish_started\",\"status\":\"success\",\"eventTime\":%ld123}",
-		    stream, now);
+		    stream, et);
 		snprintf(path, sizeof(path), "%s/jdcloud/%s", prefix, t_jd);
 		break;
 	default:
@@ -123,7 +128,7 @@ build(char *req, size_t sz, const char *stream, int v, long now, const char **ve
 		(void)query;
 		snprintf(path + strlen(path), sizeof(path) - strlen(path),
 		    "?action=publish&ip=203.0.113.7&id=%s&app=push.example.com&appname=live&time=%ld",
-		    stream, now);
+		    stream, et);
 		break;
 	}
 	if (strcmp(method, "GET") == 0)
@@ -137,20 +142,23 @@ build(char *req, size_t sz, const char *stream, int v, long now, const char **ve
 static void *
 client(void *arg)
 {
-	long		 id = (long)arg, now;
+	long		 id = (long)arg, now, et;
 	char		 req[4096], stream[64];
 	const char	*vendor;
 	size_t		 len;
-	int		 i, status, tries;
+	int		 i, status, tries, seq;
 
 	for (i = 0; deadline ? time(NULL) < deadline : i < per; i++) {
 		snprintf(stream, sizeof(stream), "%s-%ld-%d", tag, id, i);
 		tries = 0;
+		et = (long)time(NULL);
+		seq = rand() % 1000000;
 		do {
 			if (tries++ > 0)
 				usleep(100000);
 			now = (long)time(NULL);
-			len = build(req, sizeof(req), stream, (int)((id + i) % 4), now, &vendor);
+			len = build(req, sizeof(req), stream, (int)((id + i) % 4), et, seq, now,
+			    &vendor);
 			status = http(req, len);
 		} while (retry && (status < 200 || status > 299) && tries < 600);
 		pthread_mutex_lock(&out_mu);
@@ -173,7 +181,7 @@ generate(long count)
 
 	for (i = 0; i < count; i++) {
 		snprintf(stream, sizeof(stream), "%s-%ld", tag, i);
-		build(req, sizeof(req), stream, (int)(i % 4), now, &vendor);
+		build(req, sizeof(req), stream, (int)(i % 4), now, rand() % 1000000, now, &vendor);
 		/* Split the HTTP request back into its parts. */
 		line = req;
 		p = strstr(line, " HTTP/1.1\r\n");

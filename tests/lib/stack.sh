@@ -195,7 +195,7 @@ EOF
 # As root its processes run as www-data: they get a copy of the binary
 # and the configuration in the mode 0711 directory.
 _stack_conf_fcgid() {
-	local prog mods=/usr/lib/apache2/modules user='' bin=$_stack_livehook
+	local prog mods=${APACHE2_MODULES:-/usr/lib/apache2/modules} user='' bin=$_stack_livehook
 	prog=$(_stack_prog apache2 "${APACHE2:-}") || return 1
 	if [ "$(id -u)" -eq 0 ]; then
 		user="User www-data
@@ -239,7 +239,7 @@ EOF
 }
 
 _stack_conf_apache() {
-	local prog mods=/usr/lib/apache2/modules user=
+	local prog mods=${APACHE2_MODULES:-/usr/lib/apache2/modules} user=
 	prog=$(_stack_prog apache2 "${APACHE2:-}") || return 1
 	[ "$(id -u)" -eq 0 ] && user="User www-data
 Group www-data"

@@ -13,7 +13,9 @@ passed=0 failed=0
 work=$(mktemp -d "${TMPDIR:-/tmp}/livehook-storage.XXXXXX")
 bouncer_pid=
 cleanup() {
-	[ -n "$bouncer_pid" ] && kill "$bouncer_pid" 2>/dev/null
+	# runuser does not pass the signal on: stop pgbouncer by its pid file.
+	[ -s "$work/pgbouncer.pid" ] && kill "$(cat "$work/pgbouncer.pid")" 2>/dev/null
+	[ -n "$bouncer_pid" ] && kill "$bouncer_pid" 2>/dev/null && wait "$bouncer_pid" 2>/dev/null
 	pg_stop
 	rm -rf "$work"
 }

@@ -312,8 +312,14 @@ fcgi_shutdown(void)
 	size_t		 i;
 	int		 busy;
 
+	/*
+	 * Not FCGX_ShutdownPending(): libfcgi 2.4.2's OS_Accept, once that
+	 * flag is set, loops forever on a connection it has just closed when
+	 * the wait for its first bytes is interrupted (poll + close of a
+	 * stale descriptor, which may by then be another thread's).  Our own
+	 * flag and FCGI_FAIL_ACCEPT_ON_INTR end the accept instead.
+	 */
 	fcgi_stopping = 1;
-	FCGX_ShutdownPending();
 	/*
 	 * Wake the thread blocked in accept(2); repeat until every thread has
 	 * left, since a wake-up can land just before the thread enters

@@ -1,6 +1,7 @@
 #!/bin/bash
 # e2e-signals.sh -- SIGTERM: idle in accept, livehook exits within a second; in the middle of a
-# request, it finishes that request (answered after its commit) and then exits.
+# request, it finishes that request (answered after its commit) and then exits; with a
+# connection that has sent nothing yet, it still exits.
 # FastCGI is spoken by cgi-fcgi (libfcgi-bin), so that a body can arrive slowly.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
@@ -77,6 +78,21 @@ fi
 n=$(pg_val "SELECT count(*) FROM livehook.stream_events WHERE stream = 'sigterm'")
 [ "$n" = 1 ] && ok "busy: its row is stored" || fail "busy: $n rows stored"
 if gone "$lh" 2; then ok "busy: exits once the request is done"; else fail "busy: did not exit"; fi
+lh=
+
+# 3. A web server connection that has sent nothing yet (libfcgi waits up to
+# 2 s for its first bytes): SIGTERM still ends the process promptly.
+rm -f "$sock"
+start || fail "livehook restarts"
+perl -MIO::Socket::UNIX -e 'my $s = IO::Socket::UNIX->new(Peer => $ARGV[0]) or die "connect: $!\n"; sleep 8' \
+    "$sock" &
+silent=$!
+sleep 0.3
+t0=$(date +%s%N)
+kill -TERM "$lh"
+if gone "$lh" 3; then ok "silent connection: SIGTERM exits in $(( ($(date +%s%N) - t0) / 1000000 )) ms"; else
+	fail "silent connection: still running 3 s after SIGTERM"; kill -9 "$lh"; fi
+kill "$silent" 2>/dev/null; wait "$silent" 2>/dev/null
 lh=
 
 echo "# signals: $passed passed, $failed failed"

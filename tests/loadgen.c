@@ -2,6 +2,7 @@
 #include "autoconfig.h"
 
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/types.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -43,6 +44,7 @@ static int
 http(const char *req, size_t len)
 {
 	struct sockaddr_in	 sa;
+	struct timeval		 tmo = { 30, 0 };
 	char			 resp[2048];
 	ssize_t			 n;
 	size_t			 got = 0, off = 0;
@@ -50,6 +52,9 @@ http(const char *req, size_t len)
 
 	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
 		return 0;
+	/* A wedged server must fail the test, not hang it. */
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tmo, sizeof(tmo));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tmo, sizeof(tmo));
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
 	sa.sin_port = htons((unsigned short)port);

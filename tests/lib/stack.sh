@@ -12,7 +12,7 @@
 # binary, default $top_builddir/livehook); LIGHTTPD, NGINX, APACHE2,
 # SPAWN_FCGI, CURL (programs); STACK_WORKERS (livehook processes, default
 # 2); STACK_SPOOL=1 (give livehook a spool directory); STACK_GROUP_COMMIT
-# (yes or no, default yes); STACK_EXTRA_CONF
+# (yes or no, default yes); STACK_THREADS (per process, default 4); STACK_EXTRA_CONF
 # (lines added to the [server] section); the PG* variables of pg_start.
 # Output: STACK_DIR (a temporary directory: livehook.conf, livehook.sock,
 # livehook.log, <server>.conf, <server>-error.log), STACK_PORT, STACK_URL,
@@ -80,7 +80,7 @@ conninfo = host=${PGHOST:-/var/run/postgresql} port=${PGPORT:-5432} user=${PGUSE
 
 [server]
 max_body = 65536
-threads = 4
+threads = ${STACK_THREADS:-4}
 group_commit = ${STACK_GROUP_COMMIT:-yes}
 ${STACK_SPOOL:+spool_dir = $STACK_DIR/spool}
 ${STACK_EXTRA_CONF:-}

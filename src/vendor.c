@@ -110,3 +110,38 @@ vendor_check_expiry(int64_t ts, int64_t now, const struct config_vendor *vc,
 	}
 	return 0;
 }
+
+int
+vendor_num(const struct msg *m, const char *key, const char *what,
+    int64_t *out, struct resp *resp)
+{
+	int64_t	 v;
+	int	 rc = msg_i64(m, key, &v);
+
+	if (rc == 1)
+		return 1;
+	if (rc == -1 || v < 0) {
+		resp_set(resp, 400, "%s is not a valid %s", key, what);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int
+vendor_require_identity(const struct event *ev, const char *domain_key,
+    const char *app_key, const char *stream_key, struct resp *resp)
+{
+	const char	*missing = NULL;
+
+	if (ev->domain == NULL || *ev->domain == '\0')
+		missing = domain_key;
+	else if (ev->app == NULL || *ev->app == '\0')
+		missing = app_key;
+	else if (ev->stream == NULL || *ev->stream == '\0')
+		missing = stream_key;
+	if (missing == NULL)
+		return 0;
+	resp_set(resp, 400, "%s missing", missing);
+	return -1;
+}

@@ -60,6 +60,19 @@ int	vendor_check_issued(int64_t ts, int64_t now,
 /* Expiry stamp: now <= ts + tolerance and ts <= now + max_ahead. */
 int	vendor_check_expiry(int64_t ts, int64_t now,
 	    const struct config_vendor *, struct resp *);
+/*
+ * A non-negative integer field (a number or a numeric string): 0 with
+ * *out set, 1 when absent, -1 with resp set (400 "<key> is not a valid
+ * <what>").
+ */
+int	vendor_num(const struct msg *, const char *key, const char *what,
+	    int64_t *out, struct resp *);
+/*
+ * The stream identity is complete: 0, or -1 with resp set (400 naming
+ * the vendor's key of the first of domain, app, stream that is missing).
+ */
+int	vendor_require_identity(const struct event *, const char *domain_key,
+	    const char *app_key, const char *stream_key, struct resp *);
 
 /* The vendor decoders, one file each. */
 extern const struct vendor vendor_aliyun;

@@ -17,55 +17,20 @@
 /* Longest Host header used as the signed domain. */
 #define ALIYUN_HOST_MAX		256
 
-static int
-aliyun_identity(struct event *ev, struct resp *resp, const char *dk,
-    const char *ak, const char *sk)
-{
-	if (ev->domain == NULL || *ev->domain == '\0') {
-		resp_set(resp, 400, "%s missing", dk);
-		return -1;
-	}
-	if (ev->app == NULL || *ev->app == '\0') {
-		resp_set(resp, 400, "%s missing", ak);
-		return -1;
-	}
-	if (ev->stream == NULL || *ev->stream == '\0') {
-		resp_set(resp, 400, "%s missing", sk);
-		return -1;
-	}
-	return 0;
-}
-
 /* Unix seconds in key (number or numeric string) to ms; 1 when absent. */
 static int
 aliyun_secs(const struct msg *m, const char *key, int64_t *ms, struct resp *resp)
 {
 	int64_t	 v;
-	int	 rc = msg_i64(m, key, &v);
+	int	 rc;
 
-	if (rc == 1)
-		return 1;
-	if (rc == -1 || v < 0 || v > INT64_MAX / 1000) {
+	if ((rc = vendor_num(m, key, "time", &v, resp)) != 0)
+		return rc;
+	if (v > INT64_MAX / 1000) {
 		resp_set(resp, 400, "%s is not a valid time", key);
 		return -1;
 	}
 	*ms = v * 1000;
-	return 0;
-}
-
-static int
-aliyun_pixels(const struct msg *m, const char *key, int64_t *out, struct resp *resp)
-{
-	int64_t	 v;
-	int	 rc = msg_i64(m, key, &v);
-
-	if (rc == 1)
-		return 0;
-	if (rc == -1 || v < 0) {
-		resp_set(resp, 400, "%s is not a valid number", key);
-		return -1;
-	}
-	*out = v;
 	return 0;
 }
 
@@ -102,14 +67,14 @@ aliyun_decode_get(const struct req *req, struct msg **mp, struct event *ev,
 		ev->kind = EVENT_OTHER;
 		return aliyun_secs(m, "time", &ev->event_time, resp) == -1 ? -1 : 0;
 	}
-	if (aliyun_identity(ev, resp, "app (domain)", "appname", "id (stream)") == -1)
+	if (vendor_require_identity(ev, "app (domain)", "appname", "id (stream)", resp) == -1)
 		return -1;
 	ev->client_ip = msg_str(m, "ip");
 	ev->node = msg_str(m, "node");
 	ev->params = msg_str(m, "usrargs");
 	if (aliyun_secs(m, "time", &ev->event_time, resp) == -1 ||
-	    aliyun_pixels(m, "width", &ev->width, resp) == -1 ||
-	    aliyun_pixels(m, "height", &ev->height, resp) == -1)
+	    vendor_num(m, "width", "number", &ev->width, resp) == -1 ||
+	    vendor_num(m, "height", "number", &ev->height, resp) == -1)
 		return -1;
 	return 0;
 }
@@ -147,7 +112,7 @@ aliyun_decode_post(const struct req *req, struct msg **mp, struct event *ev,
 			ev->kind = EVENT_OTHER;
 			return 0;
 		}
-		return aliyun_identity(ev, resp, "domain", "app", "stream");
+		return vendor_require_identity(ev, "domain", "app", "stream", resp);
 	}
 	if (msg_str(m, "uri") == NULL) {
 		/* Exception, moderation, snapshot: bodies not documented. */
@@ -155,7 +120,7 @@ aliyun_decode_post(const struct req *req, struct msg **mp, struct event *ev,
 		return 0;
 	}
 	ev->kind = EVENT_RECORD_FILE_COMPLETE;
-	if (aliyun_identity(ev, resp, "domain", "app", "stream") == -1)
+	if (vendor_require_identity(ev, "domain", "app", "stream", resp) == -1)
 		return -1;
 	ev->file_key = msg_str(m, "uri");
 	ev->storage_path = ev->file_key;

@@ -37,23 +37,6 @@ huawei_ts_text(const struct msg *m)
 	return msg_json(m, "auth_timestamp");
 }
 
-/* A number field that must be a non-negative integer if present. */
-static int
-huawei_num(const struct msg *m, const char *key, int64_t *out, struct resp *resp)
-{
-	int64_t	 v;
-	int	 rc = msg_i64(m, key, &v);
-
-	if (rc == 1)
-		return 0;
-	if (rc == -1 || v < 0) {
-		resp_set(resp, 400, "%s is not a valid number", key);
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
 static int
 huawei_identity(const struct msg *m, const char *domain_key, struct event *ev,
     struct resp *resp)
@@ -61,19 +44,7 @@ huawei_identity(const struct msg *m, const char *domain_key, struct event *ev,
 	ev->domain = msg_str(m, domain_key);
 	ev->app = msg_str(m, "app");
 	ev->stream = msg_str(m, "stream");
-	if (ev->domain == NULL || *ev->domain == '\0') {
-		resp_set(resp, 400, "%s missing", domain_key);
-		return -1;
-	}
-	if (ev->app == NULL || *ev->app == '\0') {
-		resp_set(resp, 400, "app missing");
-		return -1;
-	}
-	if (ev->stream == NULL || *ev->stream == '\0') {
-		resp_set(resp, 400, "stream missing");
-		return -1;
-	}
-	return 0;
+	return vendor_require_identity(ev, domain_key, "app", "stream", resp);
 }
 
 /*
@@ -158,10 +129,10 @@ huawei_decode_record(const struct msg *m, enum event_kind kind, struct event *ev
 	ev->play_url = msg_str(m, "play_url");
 	ev->storage_path = msg_str(m, "obs_object");
 	ev->error_message = msg_str(m, "error_message");
-	if (huawei_num(m, "file_size", &ev->file_size, resp) == -1 ||
-	    huawei_num(m, "width", &ev->width, resp) == -1 ||
-	    huawei_num(m, "height", &ev->height, resp) == -1 ||
-	    huawei_num(m, "record_duration", &secs, resp) == -1)
+	if (vendor_num(m, "file_size", "number", &ev->file_size, resp) == -1 ||
+	    vendor_num(m, "width", "number", &ev->width, resp) == -1 ||
+	    vendor_num(m, "height", "number", &ev->height, resp) == -1 ||
+	    vendor_num(m, "record_duration", "number", &secs, resp) == -1)
 		return -1;
 	if (secs != EVENT_UNSET) {
 		if (secs > INT64_MAX / 1000) {

@@ -10,23 +10,6 @@
 #include "msg.h"
 #include "vendor.h"
 
-/* Milliseconds in key, a number or a numeric string; 1 when absent. */
-static int
-jd_ms(const struct msg *m, const char *key, int64_t *out, struct resp *resp)
-{
-	int64_t	 v;
-	int	 rc = msg_i64(m, key, &v);
-
-	if (rc == 1)
-		return 1;
-	if (rc == -1 || v < 0) {
-		resp_set(resp, 400, "%s is not a valid time", key);
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
 /*
  * Recording units: the documented ones (duration ms, fileSize KB) unless
  * the configuration says otherwise, since the samples contradict them
@@ -42,8 +25,8 @@ jd_record(const struct msg *m, const struct config_vendor *vc, struct event *ev,
 	size_t		 i;
 	int		 rc;
 
-	if (jd_ms(m, "beginTime", &ev->start_time, resp) == -1 ||
-	    jd_ms(m, "endTime", &ev->end_time, resp) == -1)
+	if (vendor_num(m, "beginTime", "time", &ev->start_time, resp) == -1 ||
+	    vendor_num(m, "endTime", "time", &ev->end_time, resp) == -1)
 		return -1;
 	if ((rc = msg_f64(m, "duration", &d)) == -1 ||
 	    (rc == 0 && (!isfinite(d) || d < 0 || d > 1e15))) {
@@ -121,7 +104,7 @@ jd_decode(const struct req *req, const struct config_vendor *vc,
 		}
 		ev->kind = EVENT_SNAPSHOT;
 		ev->url = msg_str(m, "downloadUrl");
-		return jd_ms(m, "snapshotTime", &ev->event_time, resp) == -1 ? -1 : 0;
+		return vendor_num(m, "snapshotTime", "time", &ev->event_time, resp) == -1 ? -1 : 0;
 	}
 	ev->event = event;
 	if (strcmp(event, "publish_started") == 0 || strcmp(event, "publish_done") == 0) {
@@ -130,14 +113,14 @@ jd_decode(const struct req *req, const struct config_vendor *vc,
 		    EVENT_PUBLISH : EVENT_UNPUBLISH;
 		ev->client_ip = msg_str(m, "clientIp");
 		ev->params = msg_json(m, "pushParams");
-		return jd_ms(m, "eventTime", &ev->event_time, resp) == -1 ? -1 : 0;
+		return vendor_num(m, "eventTime", "time", &ev->event_time, resp) == -1 ? -1 : 0;
 	}
 	if (strcmp(event, "record_done") == 0) {
 		ev->kind = failed ? EVENT_RECORD_FAILED : EVENT_RECORD_FILE_COMPLETE;
 		return jd_record(m, vc, ev, resp);
 	}
 	ev->kind = EVENT_OTHER;
-	return jd_ms(m, "eventTime", &ev->event_time, resp) == -1 ? -1 : 0;
+	return vendor_num(m, "eventTime", "time", &ev->event_time, resp) == -1 ? -1 : 0;
 }
 
 const struct vendor vendor_jdcloud = {

@@ -17,23 +17,6 @@
 /* record_detail.file_format (event 332): 1 FLV, 2 HLS, 3 MP4, 4 AAC, 5 MP3. */
 static const char *const tencent_formats[] = { NULL, "flv", "hls", "mp4", "aac", "mp3" };
 
-/* A non-negative integer field; 0 stored, 1 absent, -1 (resp set). */
-static int
-tencent_num(const struct msg *m, const char *key, int64_t *out, struct resp *resp)
-{
-	int64_t	 v;
-	int	 rc = msg_i64(m, key, &v);
-
-	if (rc == 1)
-		return 1;
-	if (rc == -1 || v < 0) {
-		resp_set(resp, 400, "%s is not a valid number", key);
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
 /* Unix seconds (plus an optional microsecond field) to ms. */
 static int
 tencent_time(const struct msg *m, const char *key, const char *usec,
@@ -42,33 +25,15 @@ tencent_time(const struct msg *m, const char *key, const char *usec,
 	int64_t	 s, us = 0;
 	int	 rc;
 
-	if ((rc = tencent_num(m, key, &s, resp)) != 0)
+	if ((rc = vendor_num(m, key, "number", &s, resp)) != 0)
 		return rc;
 	if (s > INT64_MAX / 1000 - 1000) {
 		resp_set(resp, 400, "%s out of range", key);
 		return -1;
 	}
-	if (usec != NULL && tencent_num(m, usec, &us, resp) == -1)
+	if (usec != NULL && vendor_num(m, usec, "number", &us, resp) == -1)
 		return -1;
 	*out = s * 1000 + (us > 0 && us < 1000000 ? us / 1000 : 0);
-	return 0;
-}
-
-static int
-tencent_identity(struct event *ev, const char *dk, struct resp *resp)
-{
-	if (ev->domain == NULL || *ev->domain == '\0') {
-		resp_set(resp, 400, "%s missing", dk);
-		return -1;
-	}
-	if (ev->app == NULL || *ev->app == '\0') {
-		resp_set(resp, 400, "appname missing");
-		return -1;
-	}
-	if (ev->stream == NULL || *ev->stream == '\0') {
-		resp_set(resp, 400, "stream_id missing");
-		return -1;
-	}
 	return 0;
 }
 
@@ -108,7 +73,7 @@ tencent_record_status(const struct msg *m, struct event *ev, struct resp *resp)
 		ev->kind = EVENT_RECORD_OVER;
 	else
 		ev->kind = EVENT_OTHER;
-	if (tencent_identity(ev, "domain", resp) == -1)
+	if (vendor_require_identity(ev, "domain", "appname", "stream_id", resp) == -1)
 		return -1;
 	ev->task_id = msg_str(m, "task_id");
 	if ((detail = msg_str(m, "record_detail")) != NULL && *detail != '\0') {
@@ -153,7 +118,7 @@ tencent_decode(const struct req *req, const struct config_vendor *vc,
 	case 1:
 	case 0:
 		ev->kind = type == 1 ? EVENT_PUBLISH : EVENT_UNPUBLISH;
-		if (tencent_identity(ev, "app", resp) == -1)
+		if (vendor_require_identity(ev, "app", "appname", "stream_id", resp) == -1)
 			return -1;
 		/* sequence: 19 digits, beyond 2^53: kept as text. */
 		ev->session_key = msg_str(m, "sequence");
@@ -165,15 +130,15 @@ tencent_decode(const struct req *req, const struct config_vendor *vc,
 			ev->error_code = s;
 		if (ev->error_code != NULL)
 			ev->error_message = msg_str(m, "errmsg");
-		if (tencent_num(m, "push_duration", &ev->push_duration, resp) == -1 ||
-		    tencent_num(m, "width", &ev->width, resp) == -1 ||
-		    tencent_num(m, "height", &ev->height, resp) == -1 ||
+		if (vendor_num(m, "push_duration", "number", &ev->push_duration, resp) == -1 ||
+		    vendor_num(m, "width", "number", &ev->width, resp) == -1 ||
+		    vendor_num(m, "height", "number", &ev->height, resp) == -1 ||
 		    tencent_time(m, "event_time", NULL, &ev->event_time, resp) == -1)
 			return -1;
 		return 0;
 	case 100:
 		ev->kind = EVENT_RECORD_FILE_COMPLETE;
-		if (tencent_identity(ev, "app", resp) == -1)
+		if (vendor_require_identity(ev, "app", "appname", "stream_id", resp) == -1)
 			return -1;
 		if ((ev->file_key = msg_str(m, "file_id")) == NULL ||
 		    *ev->file_key == '\0')
@@ -185,8 +150,8 @@ tencent_decode(const struct req *req, const struct config_vendor *vc,
 		ev->url = msg_str(m, "video_url");
 		if (tencent_time(m, "start_time", "start_time_usec", &ev->start_time, resp) == -1 ||
 		    tencent_time(m, "end_time", "end_time_usec", &ev->end_time, resp) == -1 ||
-		    tencent_num(m, "file_size", &ev->file_size, resp) == -1 ||
-		    tencent_num(m, "duration", &ev->duration, resp) == -1)
+		    vendor_num(m, "file_size", "number", &ev->file_size, resp) == -1 ||
+		    vendor_num(m, "duration", "number", &ev->duration, resp) == -1)
 			return -1;
 		if (ev->duration != EVENT_UNSET) {
 			if (ev->duration > INT64_MAX / 1000) {
@@ -201,14 +166,14 @@ tencent_decode(const struct req *req, const struct config_vendor *vc,
 		return tencent_record_status(m, ev, resp);
 	case 200:
 		ev->kind = EVENT_SNAPSHOT;
-		if (tencent_identity(ev, "app", resp) == -1)
+		if (vendor_require_identity(ev, "app", "appname", "stream_id", resp) == -1)
 			return -1;
 		if ((ev->url = msg_str(m, "pic_full_url")) == NULL)
 			ev->url = msg_str(m, "pic_url");
 		if (tencent_time(m, "create_time", NULL, &ev->event_time, resp) == -1 ||
-		    tencent_num(m, "file_size", &ev->file_size, resp) == -1 ||
-		    tencent_num(m, "width", &ev->width, resp) == -1 ||
-		    tencent_num(m, "height", &ev->height, resp) == -1)
+		    vendor_num(m, "file_size", "number", &ev->file_size, resp) == -1 ||
+		    vendor_num(m, "width", "number", &ev->width, resp) == -1 ||
+		    vendor_num(m, "height", "number", &ev->height, resp) == -1)
 			return -1;
 		return 0;
 	default:
@@ -222,7 +187,7 @@ tencent_decode(const struct req *req, const struct config_vendor *vc,
 		    tencent_time(m, "event_time", NULL, &ev->event_time, resp) == -1)
 			return -1;
 		if (ev->event_time == EVENT_UNSET && msg_has(m, "data_time") &&
-		    tencent_num(m, "data_time", &ev->event_time, resp) == -1)
+		    vendor_num(m, "data_time", "number", &ev->event_time, resp) == -1)
 			return -1;	/* data_time is already ms */
 		if (ev->event_time == EVENT_UNSET && msg_has(m, "sendTime") &&
 		    tencent_time(m, "sendTime", NULL, &ev->event_time, resp) == -1)

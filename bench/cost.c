@@ -12,6 +12,7 @@
 #include "config.h"
 #include "event.h"
 #include "fixture.h"
+#include "handler.h"
 #include "msg.h"
 #include "req.h"
 #include "resp.h"
@@ -45,14 +46,13 @@ cost_param(void *ctx, const char *name)
 	return NULL;
 }
 
-/* What handler.c does for one callback, minus the writer: route, decode, verify, key, row. */
+/* What handler.c does for one callback, minus the writer: route, then handler_prepare(). */
 void	cost_loop_pipeline(long);
 void	cost_loop_jsonc(long);
 
 void
 cost_loop_pipeline(long n)
 {
-	struct config_vendor	 vc;
 	struct event		 ev;
 	struct msg		*msg;
 	struct resp		 resp;
@@ -74,19 +74,11 @@ cost_loop_pipeline(long n)
 		if (req_path(&r, p, sizeof(p)) == -1 || (seg = strrchr(p, '/')) == NULL ||
 		    (v = vendor_find(seg + 1, strlen(seg + 1))) == NULL)
 			abort();
-		msg = NULL;
-		event_init(&ev);
-		ev.vendor = v->name;
-		if (config_vendor_get(cfg, v->name, NULL, &vc) == -1 ||
-		    v->decode(&r, &vc, &msg, &ev, &resp) == -1 ||
-		    config_vendor_get(cfg, v->name, ev.domain, &vc) == -1 ||
-		    vendor_authenticate(v, &r, msg, &ev, &vc, fx->token, fx->now, &resp) == -1) {
+		buf_reset(&json);
+		if (handler_prepare(cfg, &r, v, fx->token, &msg, &ev, &json, &resp) == -1) {
 			fprintf(stderr, "cost: %s refused: %s\n", fx->path, resp.message);
 			exit(1);
 		}
-		event_make_key(&ev);
-		buf_reset(&json);
-		event_to_json(&ev, &json);
 		msg_free(msg);
 	}
 	buf_free(&json);

@@ -1,4 +1,4 @@
-/* fuzz_vendor.c -- libFuzzer target: one vendor's decode + authenticate + event key + row preparation on arbitrary bytes. */
+/* fuzz_vendor.c -- libFuzzer target: handler_prepare() (decode, authenticate, event key, row) of one vendor on arbitrary bytes. */
 #include "autoconfig.h"
 
 #include <stdint.h>
@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "config.h"
 #include "event.h"
+#include "handler.h"
 #include "msg.h"
 #include "req.h"
 #include "resp.h"
@@ -73,7 +74,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct config_vendor	 vc;
 	struct event		 ev;
 	struct msg		*msg = NULL;
 	struct resp		 resp;
@@ -100,18 +100,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r.body_len = nul != NULL ? size - qlen - 1 : size;
 	r.remote_addr = "192.0.2.1";
 	r.received_at = 1700000000000LL;
-	event_init(&ev);
-	ev.vendor = vendor->name;
-	if (config_vendor_get(cfg, vendor->name, NULL, &vc) == 0 &&
-	    vendor->decode(&r, &vc, &msg, &ev, &resp) == 0 &&
-	    config_vendor_get(cfg, vendor->name, ev.domain, &vc) == 0 &&
-	    vendor_authenticate(vendor, &r, msg, &ev, &vc,
-	    (copy[0] & 8) ? "fuzz-token" : NULL, 1700000000, &resp) == 0) {
-		if (ev.event_time == EVENT_UNSET)
-			ev.event_time = r.received_at;
-		event_make_key(&ev);
-		event_to_json(&ev, &json);
-	}
+	handler_prepare(cfg, &r, vendor, (copy[0] & 8) ? "fuzz-token" : NULL,
+	    &msg, &ev, &json, &resp);
 	buf_free(&json);
 	msg_free(msg);
 	free(copy);

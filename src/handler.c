@@ -80,62 +80,74 @@ handler_probe(const struct handler_ctx *ctx, const char *what, struct resp *resp
 		resp_set(resp, 503, "database unavailable");
 }
 
-/*
- * A vendor callback: decode, authenticate, store.  Returns with resp set;
- * the caller logs failures.
- */
-static void
-handler_callback(const struct handler_ctx *ctx, const struct req *req,
-    const struct vendor *v, const char *token, struct resp *resp)
+int
+handler_prepare(const struct config *cfg, const struct req *req,
+    const struct vendor *v, const char *token, struct msg **msg,
+    struct event *ev, struct buf *json, struct resp *resp)
 {
 	struct config_vendor	 vc;
-	struct event		 ev;
-	struct msg		*msg = NULL;
-	struct buf		 json = BUF_INIT;
-	enum store_result	 res;
 
-	if (config_vendor_get(ctx->config, v->name, NULL, &vc) == -1) {
+	*msg = NULL;
+	event_init(ev);
+	if (config_vendor_get(cfg, v->name, NULL, &vc) == -1) {
 		resp_set(resp, 404, "vendor %s is not enabled", v->name);
-		goto out;
+		return -1;
 	}
 	if ((strcmp(req->method, "GET") == 0 && !(v->methods & VENDOR_GET)) ||
 	    (strcmp(req->method, "POST") == 0 && !(v->methods & VENDOR_POST)) ||
 	    (strcmp(req->method, "GET") != 0 && strcmp(req->method, "POST") != 0)) {
 		resp_set(resp, 405, "method not allowed");
-		goto out;
+		return -1;
 	}
 	if (req->body_status != 0) {
 		resp_set(resp, req->body_status, "%s", req->body_reason);
-		goto out;
+		return -1;
 	}
-
-	event_init(&ev);
-	ev.vendor = v->name;
-	ev.remote_addr = req->remote_addr;
-	ev.received_at = req->received_at;
-	if (v->decode(req, &vc, &msg, &ev, resp) == -1)
-		goto out;
+	ev->vendor = v->name;
+	ev->remote_addr = req->remote_addr;
+	ev->received_at = req->received_at;
+	if (v->decode(req, &vc, msg, ev, resp) == -1)
+		return -1;
 	/* Per-domain keys and settings, now that the domain is known. */
-	if (config_vendor_get(ctx->config, v->name, ev.domain, &vc) == -1) {
+	if (config_vendor_get(cfg, v->name, ev->domain, &vc) == -1) {
 		resp_set(resp, 404, "vendor %s is not enabled", v->name);
-		goto out;
+		return -1;
 	}
-	if (vendor_authenticate(v, req, msg, &ev, &vc, token,
+	if (vendor_authenticate(v, req, *msg, ev, &vc, token,
 	    req->received_at / 1000, resp) == -1)
-		goto out;
-	if (ev.event_time == EVENT_UNSET) {
-		ev.event_time = req->received_at;
-		ev.event_time_received = 1;
+		return -1;
+	if (ev->event_time == EVENT_UNSET) {
+		ev->event_time = req->received_at;
+		ev->event_time_received = 1;
 	}
-	if (event_make_key(&ev) == -1) {
+	if (event_make_key(ev) == -1) {
 		resp_set(resp, 503, "cannot compute the event key");
-		goto out;
+		return -1;
 	}
-	event_to_json(&ev, &json);
-	if (json.failed) {
+	event_to_json(ev, json);
+	if (json->failed) {
 		resp_set(resp, 503, "out of memory");
-		goto out;
+		return -1;
 	}
+	return 0;
+}
+
+/*
+ * A vendor callback: prepare, store, answer.  Returns with resp set; the
+ * caller logs failures.
+ */
+static void
+handler_callback(const struct handler_ctx *ctx, const struct req *req,
+    const struct vendor *v, const char *token, struct resp *resp)
+{
+	struct event		 ev;
+	struct msg		*msg;
+	struct buf		 json = BUF_INIT;
+	enum store_result	 res;
+
+	if (handler_prepare(ctx->config, req, v, token, &msg, &ev, &json,
+	    resp) == -1)
+		goto out;
 	res = writer_submit(ctx->writer, json.data, json.len);
 	switch (res) {
 	case STORE_OK:

@@ -16,6 +16,7 @@
 #include "config.h"
 #include "event.h"
 #include "fixture.h"
+#include "handler.h"
 #include "msg.h"
 #include "req.h"
 #include "resp.h"
@@ -99,8 +100,8 @@ run_case(const char *vendor, const char *path)
 	struct fixture		*fx;
 	const struct vendor	*v;
 	struct config		*cfg = NULL;
-	struct config_vendor	 vc;
 	struct event		 ev;
+	struct buf		 json = BUF_INIT;
 	struct msg		*msg = NULL;
 	struct resp		 resp;
 	struct req		 r;
@@ -134,20 +135,8 @@ run_case(const char *vendor, const char *path)
 	r.body = fx->body;
 	r.body_len = fx->bodylen;
 	r.received_at = fx->now * 1000;
-	event_init(&ev);
-	ev.vendor = v->name;
-	resp.status = 200;
-	assert_int_equal(config_vendor_get(cfg, vendor, NULL, &vc), 0);
-	if (v->decode(&r, &vc, &msg, &ev, &resp) == 0 &&
-	    config_vendor_get(cfg, vendor, ev.domain, &vc) == 0 &&
-	    vendor_authenticate(v, &r, msg, &ev, &vc, fx->token, fx->now, &resp) == 0) {
-		if (ev.event_time == EVENT_UNSET) {
-			ev.event_time = r.received_at;
-			ev.event_time_received = 1;
-		}
-		assert_int_equal(event_make_key(&ev), 0);
+	if (handler_prepare(cfg, &r, v, fx->token, &msg, &ev, &json, &resp) == 0)
 		resp_set(&resp, 200, "ok");
-	}
 	if ((want = fixture_expect(fx, "status")) == NULL) {
 		fprintf(stderr, "%s: no expected status\n", path);
 		bad++;
@@ -193,6 +182,7 @@ run_case(const char *vendor, const char *path)
 		bad++;
 	}
 	msg_free(msg);
+	buf_free(&json);
 	config_free(cfg);
 	fixture_free(fx);
 	return bad;

@@ -89,7 +89,7 @@ writer_replay(struct writer *w, long max)
 	long	 got;
 
 	w->replay_more = 0;
-	if (w->spool == NULL || spool_count(w->spool) <= 0)
+	if (w->spool == NULL)
 		return 0;
 	if ((got = spool_replay(w->spool, w->store, max)) == -1) {
 		w->failing = 1;

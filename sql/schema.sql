@@ -1,4 +1,4 @@
--- schema.sql -- the livehook schema for a fresh install (schema version 1).
+-- schema.sql -- the livehook schema for a fresh install (schema version 2).
 --
 -- Apply with:  psql -v ON_ERROR_STOP=1 -f sql/schema.sql
 -- It runs in one transaction and may be applied again (idempotent).
@@ -259,134 +259,168 @@ CREATE OR REPLACE FUNCTION livehook.ms_interval(v jsonb) RETURNS interval
 LANGUAGE sql IMMUTABLE AS $$ SELECT make_interval(secs => (v #>> '{}')::numeric / 1000) $$;
 COMMENT ON FUNCTION livehook.ms_interval(jsonb) IS 'Milliseconds to interval (NULL stays NULL)';
 
--- Apply one publish or unpublish (already in stream_events) to streams,
--- by event time, not arrival order: the stream is live while its newest
--- publish has no unpublish -- of the same session where the vendor has
--- session keys, else at or after it.  A late or repeated unpublish of an
--- older session never closes a newer one.
-CREATE OR REPLACE FUNCTION livehook.apply_stream(e jsonb, kind text, et timestamptz)
-RETURNS void LANGUAGE plpgsql AS $$
-DECLARE
-	v	text := e->>'vendor';
-	d	text := e->>'domain';
-	a	text := e->>'app';
-	st	text := e->>'stream';
-	p	record;
-	is_live	boolean := false;
-BEGIN
-	INSERT INTO livehook.streams AS t (vendor, domain, app, stream, first_seen, last_event_time)
-	VALUES (v, d, a, st, et, et)
-	ON CONFLICT ON CONSTRAINT streams_pkey DO UPDATE
-	   SET first_seen = least(t.first_seen, EXCLUDED.first_seen),
-	       last_event_time = greatest(t.last_event_time, EXCLUDED.last_event_time);
-	SELECT se.event_time, se.session_key, se.client_ip INTO p
-	  FROM livehook.stream_events se
-	 WHERE se.vendor = v AND se.domain = d AND se.app = a AND se.stream = st
-	   AND se.event = 'publish'
-	 ORDER BY se.event_time DESC, se.session_key DESC NULLS LAST
-	 LIMIT 1;
-	IF FOUND THEN
-		IF p.session_key IS NOT NULL THEN
-			is_live := NOT EXISTS (SELECT 1 FROM livehook.stream_events u
-			    WHERE u.vendor = v AND u.domain = d AND u.app = a
-			      AND u.stream = st AND u.event = 'unpublish'
-			      AND u.session_key = p.session_key);
-		ELSE
-			is_live := NOT EXISTS (SELECT 1 FROM livehook.stream_events u
-			    WHERE u.vendor = v AND u.domain = d AND u.app = a
-			      AND u.stream = st AND u.event = 'unpublish'
-			      AND u.session_key IS NULL AND u.event_time >= p.event_time);
-		END IF;
-	END IF;
-	UPDATE livehook.streams t
-	   SET live = is_live,
-	       live_since = CASE WHEN is_live THEN p.event_time END,
-	       last_publish = CASE WHEN kind = 'publish'
-	           THEN greatest(t.last_publish, et) ELSE t.last_publish END,
-	       last_unpublish = CASE WHEN kind = 'unpublish'
-	           THEN greatest(t.last_unpublish, et) ELSE t.last_unpublish END,
-	       session_key = CASE WHEN p.event_time IS NOT NULL THEN p.session_key ELSE t.session_key END,
-	       client_ip = CASE WHEN p.event_time IS NOT NULL THEN p.client_ip ELSE t.client_ip END
-	 WHERE t.vendor = v AND t.domain = d AND t.app = a AND t.stream = st;
-END
-$$;
-COMMENT ON FUNCTION livehook.apply_stream(jsonb, text, timestamptz) IS 'Updates streams for one publish/unpublish by event time';
+-- Version 1 updated streams per event through this function; gone since 2.
+DROP FUNCTION IF EXISTS livehook.apply_stream(jsonb, text, timestamptz);
 
 -- Store a batch of events (a JSON array as livehook's event_to_json()
 -- writes them) in the caller's transaction: one row per element of the
 -- result, idx (0-based) and 'ok' or 'duplicate'.  Idempotent on
 -- (vendor, event_key); concurrent deliveries of one event store it once.
+--
+-- Set-based: a fixed number of statements per batch, not per event (the
+-- executor start-up of per-event statements was most of PostgreSQL's time
+-- under load).  Keys and stream rows are locked in sorted order, so two
+-- batches holding the same events cannot deadlock.
+--
+-- 1. Every element gets a callback id; event_keys takes the new keys and
+--    RETURNING names the elements that are not duplicates (the first of
+--    equal keys within the batch wins).  The same statement inserts those
+--    into callbacks and their kind's table.
+-- 2. Streams of the new publish/unpublish events: times by upsert, then
+--    the live state recomputed from stream_events by event time, not
+--    arrival order -- the stream is live while its newest publish has no
+--    unpublish of the same session where the vendor has session keys,
+--    else at or after it.  A late or repeated unpublish of an older
+--    session never closes a newer one.
 CREATE OR REPLACE FUNCTION livehook.ingest(batch jsonb)
 RETURNS TABLE (idx integer, result text) LANGUAGE plpgsql AS $$
+#variable_conflict use_column
 DECLARE
-	e	jsonb;
-	i	integer := -1;
-	cid	bigint;
-	k	text;
-	et	timestamptz;
+	fresh	integer[];
 BEGIN
-	FOR e IN SELECT value FROM jsonb_array_elements(batch) LOOP
-		i := i + 1;
-		idx := i;
-		k := e->>'kind';
-		cid := nextval(pg_get_serial_sequence('livehook.callbacks', 'id'));
+	WITH e AS MATERIALIZED (
+		SELECT (a.o - 1)::integer AS i, a.v AS v, a.v->>'kind' AS k,
+		    nextval(pg_get_serial_sequence('livehook.callbacks', 'id')) AS cid,
+		    coalesce(livehook.ms_time(a.v->'event_time'),
+		        livehook.ms_time(a.v->'received_at')) AS et
+		  FROM jsonb_array_elements(batch) WITH ORDINALITY AS a(v, o)
+	), keys AS (
 		INSERT INTO livehook.event_keys (vendor, event_key, callback_id)
-		VALUES (e->>'vendor', e->>'event_key', cid)
-		ON CONFLICT ON CONSTRAINT event_keys_pkey DO NOTHING;
-		IF NOT FOUND THEN
-			result := 'duplicate';
-			RETURN NEXT;
-			CONTINUE;
-		END IF;
-		et := coalesce(livehook.ms_time(e->'event_time'), livehook.ms_time(e->'received_at'));
+		SELECT e.v->>'vendor', e.v->>'event_key', e.cid FROM e
+		 ORDER BY 1, 2, 3
+		ON CONFLICT ON CONSTRAINT event_keys_pkey DO NOTHING
+		RETURNING callback_id
+	), n AS MATERIALIZED (
+		SELECT e.* FROM e JOIN keys ON keys.callback_id = e.cid
+	), c AS (
 		INSERT INTO livehook.callbacks (id, received_at, vendor, kind,
 		    vendor_event, remote_addr, auth, payload, event_key, domain,
 		    app, stream, event_time)
-		VALUES (cid, coalesce(livehook.ms_time(e->'received_at'), now()),
-		    e->>'vendor', k, e->>'event',
-		    CASE WHEN e->>'remote_addr' ~ '^[0-9a-fA-F:.]+$' THEN (e->>'remote_addr')::inet END,
-		    e->>'auth', coalesce(e->'payload', '{}'), e->>'event_key',
-		    e->>'domain', e->>'app', e->>'stream', et);
-		IF k IN ('publish', 'unpublish') THEN
-			INSERT INTO livehook.stream_events (callback_id, vendor,
-			    domain, app, stream, event, vendor_event, event_time,
-			    session_key, client_ip, node, params, width, height,
-			    error_code, error_message, push_duration)
-			VALUES (cid, e->>'vendor', e->>'domain', e->>'app',
-			    e->>'stream', k, e->>'event', et, e->>'session_key',
-			    e->>'client_ip', e->>'node', e->>'params',
-			    (e->>'width')::integer, (e->>'height')::integer,
-			    e->>'error_code', e->>'error_message',
-			    livehook.ms_interval(e->'push_duration'));
-			PERFORM livehook.apply_stream(e, k, et);
-		ELSIF k LIKE 'record\_%' THEN
-			INSERT INTO livehook.recordings (callback_id, vendor, domain,
-			    app, stream, event, vendor_event, event_time, file_key,
-			    format, url, play_url, storage_path, start_time,
-			    end_time, duration, file_size, width, height, segments,
-			    task_id, error_message)
-			VALUES (cid, e->>'vendor', e->>'domain', e->>'app',
-			    e->>'stream', k, e->>'event', et, e->>'file_key',
-			    lower(e->>'format'), e->>'url', e->>'play_url',
-			    e->>'storage_path', livehook.ms_time(e->'start_time'),
-			    livehook.ms_time(e->'end_time'),
-			    livehook.ms_interval(e->'duration'),
-			    (e->>'file_size')::bigint, (e->>'width')::integer,
-			    (e->>'height')::integer, e->'segments', e->>'task_id',
-			    e->>'error_message');
-		ELSIF k = 'snapshot' THEN
-			INSERT INTO livehook.snapshots (callback_id, vendor, domain,
-			    app, stream, snapshot_time, url, file_size, width, height)
-			VALUES (cid, e->>'vendor', e->>'domain', e->>'app',
-			    e->>'stream', et, e->>'url', (e->>'file_size')::bigint,
-			    (e->>'width')::integer, (e->>'height')::integer);
-		END IF;
-		result := 'ok';
-		RETURN NEXT;
-	END LOOP;
+		SELECT n.cid, coalesce(livehook.ms_time(n.v->'received_at'), now()),
+		    n.v->>'vendor', n.k, n.v->>'event',
+		    CASE WHEN n.v->>'remote_addr' ~ '^[0-9a-fA-F:.]+$'
+		        THEN (n.v->>'remote_addr')::inet END,
+		    n.v->>'auth', coalesce(n.v->'payload', '{}'), n.v->>'event_key',
+		    n.v->>'domain', n.v->>'app', n.v->>'stream', n.et
+		  FROM n
+	), s AS (
+		INSERT INTO livehook.stream_events (callback_id, vendor,
+		    domain, app, stream, event, vendor_event, event_time,
+		    session_key, client_ip, node, params, width, height,
+		    error_code, error_message, push_duration)
+		SELECT n.cid, n.v->>'vendor', n.v->>'domain', n.v->>'app',
+		    n.v->>'stream', n.k, n.v->>'event', n.et, n.v->>'session_key',
+		    n.v->>'client_ip', n.v->>'node', n.v->>'params',
+		    (n.v->>'width')::integer, (n.v->>'height')::integer,
+		    n.v->>'error_code', n.v->>'error_message',
+		    livehook.ms_interval(n.v->'push_duration')
+		  FROM n WHERE n.k IN ('publish', 'unpublish')
+	), r AS (
+		INSERT INTO livehook.recordings (callback_id, vendor, domain,
+		    app, stream, event, vendor_event, event_time, file_key,
+		    format, url, play_url, storage_path, start_time,
+		    end_time, duration, file_size, width, height, segments,
+		    task_id, error_message)
+		SELECT n.cid, n.v->>'vendor', n.v->>'domain', n.v->>'app',
+		    n.v->>'stream', n.k, n.v->>'event', n.et, n.v->>'file_key',
+		    lower(n.v->>'format'), n.v->>'url', n.v->>'play_url',
+		    n.v->>'storage_path', livehook.ms_time(n.v->'start_time'),
+		    livehook.ms_time(n.v->'end_time'),
+		    livehook.ms_interval(n.v->'duration'),
+		    (n.v->>'file_size')::bigint, (n.v->>'width')::integer,
+		    (n.v->>'height')::integer, n.v->'segments', n.v->>'task_id',
+		    n.v->>'error_message'
+		  FROM n WHERE n.k LIKE 'record\_%'
+	), p AS (
+		INSERT INTO livehook.snapshots (callback_id, vendor, domain,
+		    app, stream, snapshot_time, url, file_size, width, height)
+		SELECT n.cid, n.v->>'vendor', n.v->>'domain', n.v->>'app',
+		    n.v->>'stream', n.et, n.v->>'url', (n.v->>'file_size')::bigint,
+		    (n.v->>'width')::integer, (n.v->>'height')::integer
+		  FROM n WHERE n.k = 'snapshot'
+	)
+	SELECT coalesce(array_agg(n.i), '{}') INTO fresh FROM n;
+
+	IF EXISTS (SELECT 1 FROM jsonb_array_elements(batch) WITH ORDINALITY AS a(v, o)
+	    WHERE (a.o - 1)::integer = ANY (fresh)
+	      AND a.v->>'kind' IN ('publish', 'unpublish')) THEN
+		INSERT INTO livehook.streams AS t (vendor, domain, app, stream,
+		    first_seen, last_event_time, last_publish, last_unpublish)
+		SELECT g.vendor, g.domain, g.app, g.stream, min(g.et), max(g.et),
+		    max(g.et) FILTER (WHERE g.k = 'publish'),
+		    max(g.et) FILTER (WHERE g.k = 'unpublish')
+		  FROM (SELECT a.v->>'vendor' AS vendor, a.v->>'domain' AS domain,
+		           a.v->>'app' AS app, a.v->>'stream' AS stream,
+		           a.v->>'kind' AS k,
+		           coalesce(livehook.ms_time(a.v->'event_time'),
+		               livehook.ms_time(a.v->'received_at')) AS et
+		          FROM jsonb_array_elements(batch) WITH ORDINALITY AS a(v, o)
+		         WHERE (a.o - 1)::integer = ANY (fresh)
+		           AND a.v->>'kind' IN ('publish', 'unpublish')) g
+		 GROUP BY 1, 2, 3, 4
+		 ORDER BY 1, 2, 3, 4
+		ON CONFLICT ON CONSTRAINT streams_pkey DO UPDATE
+		   SET first_seen = least(t.first_seen, EXCLUDED.first_seen),
+		       last_event_time = greatest(t.last_event_time, EXCLUDED.last_event_time),
+		       last_publish = greatest(t.last_publish, EXCLUDED.last_publish),
+		       last_unpublish = greatest(t.last_unpublish, EXCLUDED.last_unpublish);
+
+		UPDATE livehook.streams t
+		   SET live = x.is_live,
+		       live_since = CASE WHEN x.is_live THEN x.pt END,
+		       session_key = CASE WHEN x.pt IS NOT NULL THEN x.ps ELSE t.session_key END,
+		       client_ip = CASE WHEN x.pt IS NOT NULL THEN x.pc ELSE t.client_ip END
+		  FROM (SELECT k.vendor, k.domain, k.app, k.stream,
+		           p.event_time AS pt, p.session_key AS ps, p.client_ip AS pc,
+		           CASE WHEN p.event_time IS NULL THEN false
+		                WHEN p.session_key IS NOT NULL THEN NOT EXISTS (
+		                    SELECT 1 FROM livehook.stream_events u
+		                     WHERE u.vendor = k.vendor AND u.domain = k.domain
+		                       AND u.app = k.app AND u.stream = k.stream
+		                       AND u.event = 'unpublish'
+		                       AND u.session_key = p.session_key)
+		                ELSE NOT EXISTS (
+		                    SELECT 1 FROM livehook.stream_events u
+		                     WHERE u.vendor = k.vendor AND u.domain = k.domain
+		                       AND u.app = k.app AND u.stream = k.stream
+		                       AND u.event = 'unpublish'
+		                       AND u.session_key IS NULL
+		                       AND u.event_time >= p.event_time)
+		           END AS is_live
+		          FROM (SELECT DISTINCT a.v->>'vendor' AS vendor,
+		                   a.v->>'domain' AS domain, a.v->>'app' AS app,
+		                   a.v->>'stream' AS stream
+		                  FROM jsonb_array_elements(batch) WITH ORDINALITY AS a(v, o)
+		                 WHERE (a.o - 1)::integer = ANY (fresh)
+		                   AND a.v->>'kind' IN ('publish', 'unpublish')) k
+		          LEFT JOIN LATERAL (
+		               SELECT se.event_time, se.session_key, se.client_ip
+		                 FROM livehook.stream_events se
+		                WHERE se.vendor = k.vendor AND se.domain = k.domain
+		                  AND se.app = k.app AND se.stream = k.stream
+		                  AND se.event = 'publish'
+		                ORDER BY se.event_time DESC, se.session_key DESC NULLS LAST
+		                LIMIT 1) p ON true) x
+		 WHERE t.vendor = x.vendor AND t.domain = x.domain
+		   AND t.app = x.app AND t.stream = x.stream;
+	END IF;
+
+	RETURN QUERY
+	SELECT g.i, CASE WHEN g.i = ANY (fresh) THEN 'ok' ELSE 'duplicate' END
+	  FROM generate_series(0, jsonb_array_length(batch) - 1) AS g(i);
 END
 $$;
-COMMENT ON FUNCTION livehook.ingest(jsonb) IS 'Stores a batch of normalized events idempotently; one round trip per batch';
+COMMENT ON FUNCTION livehook.ingest(jsonb) IS 'Stores a batch of normalized events idempotently; one round trip and a fixed number of statements per batch';
 
 -- Views: the vendor-merging layer.
 
@@ -533,7 +567,7 @@ COMMENT ON COLUMN livehook.daily_usage.recorded_time IS 'Total length of those f
 COMMENT ON COLUMN livehook.daily_usage.recorded_bytes IS 'Total size of those files, bytes';
 COMMENT ON COLUMN livehook.daily_usage.snapshots IS 'Snapshots taken';
 
-INSERT INTO livehook.schema_version (version) VALUES (1)
+INSERT INTO livehook.schema_version (version) VALUES (2)
 ON CONFLICT ON CONSTRAINT schema_version_pkey DO NOTHING;
 
 COMMIT;

@@ -112,6 +112,19 @@ check "a batch with two events of one stream" "0|ok
  {\"vendor\":\"huawei\",\"kind\":\"unpublish\",\"auth\":\"signature\",\"event_key\":\"b-2\",\"domain\":\"push.example.com\",\"app\":\"live\",\"stream\":\"batch\",\"event_time\":1714600060000,\"session_key\":\"9\",\"payload\":{}}]')")"
 check "  ... and the stream is closed" "f" "$(q "SELECT live FROM livehook.streams WHERE stream = 'batch'")"
 
+# One event twice in a batch: the first is stored, the second is a
+# duplicate; a redelivery (its own receive time, no vendor time) leaves the
+# stream as it was.
+ev() { printf '{"vendor":"aliyun","kind":"%s","auth":"token","event_key":"%s","domain":"push.example.com","app":"live","stream":"twice","received_at":%s,"payload":{}}' "$@"; }
+check "a batch with one event twice" "0|ok
+1|duplicate
+2|ok" "$(q "SELECT * FROM livehook.ingest('[$(ev publish d-1 1714600000000),$(ev publish d-1 1714600001000),$(ev unpublish d-2 1714600060000)]')")"
+check "  ... one callback row for it" "1" "$(q "SELECT count(*) FROM livehook.callbacks WHERE event_key = 'd-1'")"
+check "  ... a redelivery alone is a duplicate" "0|duplicate" \
+    "$(q "SELECT * FROM livehook.ingest('[$(ev publish d-1 1714600090000)]')")"
+check "  ... and the stream keeps its times" "f|2024-05-01 21:46:40+00|2024-05-01 21:47:40+00" \
+    "$(q "SELECT live, last_publish AT TIME ZONE 'UTC' || '+00', last_event_time AT TIME ZONE 'UTC' || '+00' FROM livehook.streams WHERE stream = 'twice'")"
+
 # 5. A bad event in a batch fails alone; the others are stored.
 printf '%s\n' "$(sed -n '2p' "$data/scenario.jsonl" | sed 's/"hw-pub"/"bad-0"/')" \
     "$(sed -n '2p' "$data/scenario.jsonl" | sed 's/"hw-pub"/"bad-1"/; s/"event_time":[0-9]*/"event_time":"not a time"/')" \
@@ -138,9 +151,10 @@ dump >"$work/after.sql"
 if cmp -s "$work/before.sql" "$work/after.sql"; then ok "schema unchanged by a second apply"; else
 	fail "schema unchanged by a second apply"; diff "$work/before.sql" "$work/after.sql" | head -20
 fi
-# Every upgrade script on top of version 1 equals a fresh install of schema.sql.
+# Version 1 as released (tests/data/schema-v1.sql) plus every upgrade script
+# equals a fresh install of schema.sql.
 psql -q -X -d postgres -c 'CREATE DATABASE upgraded' >/dev/null
-PGOPTIONS="-c client_min_messages=warning" psql -q -X -v ON_ERROR_STOP=1 -d upgraded -f "$top_srcdir/sql/schema.sql" >/dev/null
+PGOPTIONS="-c client_min_messages=warning" psql -q -X -v ON_ERROR_STOP=1 -d upgraded -f "$top_srcdir/tests/data/schema-v1.sql" >/dev/null
 for u in "$top_srcdir"/sql/upgrade/*.sql; do
 	[ -e "$u" ] || continue
 	PGOPTIONS="-c client_min_messages=warning" psql -q -X -v ON_ERROR_STOP=1 -d upgraded -f "$u" >/dev/null || fail "upgrade $u"
@@ -151,6 +165,9 @@ if cmp -s "$work/after.sql" "$work/upgraded.sql"; then ok "upgrades equal a fres
 	fail "upgrades equal a fresh install"
 	diff "$work/after.sql" "$work/upgraded.sql" | head -20
 fi
+check "upgraded schema version equals livehook's" \
+    "$(sed -n 's/^#define STORE_SCHEMA_VERSION[[:space:]]*//p' "$top_srcdir/src/store.h")" \
+    "$(psql -X -A -t -q -d upgraded -c 'SELECT max(version) FROM livehook.schema_version')"
 
 # 8. The scenario through PgBouncer in transaction pooling.
 if command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ]; then

@@ -13,9 +13,8 @@
 
 #include "buf.h"
 
-/* Make room for n more bytes plus a NUL.  0 or -1 (sets failed). */
-static int
-buf_grow(struct buf *b, size_t n)
+int
+buf_reserve(struct buf *b, size_t n)
 {
 	size_t	 need, cap;
 	char	*p;
@@ -59,25 +58,13 @@ buf_free(struct buf *b)
 }
 
 void
-buf_add(struct buf *b, const void *p, size_t n)
+buf_add_grow(struct buf *b, const void *p, size_t n)
 {
-	if (buf_grow(b, n) == -1)
+	if (buf_reserve(b, n) == -1)
 		return;
 	memcpy(b->data + b->len, p, n);
 	b->len += n;
 	b->data[b->len] = '\0';
-}
-
-void
-buf_adds(struct buf *b, const char *s)
-{
-	buf_add(b, s, strlen(s));
-}
-
-void
-buf_addc(struct buf *b, char c)
-{
-	buf_add(b, &c, 1);
 }
 
 void
@@ -89,7 +76,7 @@ buf_printf(struct buf *b, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	if (n < 0 || buf_grow(b, (size_t)n) == -1)
+	if (n < 0 || buf_reserve(b, (size_t)n) == -1)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
@@ -97,62 +84,97 @@ buf_printf(struct buf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
-void
-buf_i64(struct buf *b, int64_t v)
+char *
+buf_i64_digits(char out[BUF_I64_MAX], int64_t v)
 {
-	char		 tmp[24];
-	size_t		 i = sizeof(tmp);
+	char		*o = out + BUF_I64_MAX;
 	uint64_t	 u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
 
 	do {
-		tmp[--i] = (char)('0' + u % 10);
+		*--o = (char)('0' + u % 10);
 		u /= 10;
 	} while (u != 0);
 	if (v < 0)
-		tmp[--i] = '-';
-	buf_add(b, tmp + i, sizeof(tmp) - i);
+		*--o = '-';
+	return o;
 }
 
 void
+buf_i64(struct buf *b, int64_t v)
+{
+	char	 tmp[BUF_I64_MAX], *d = buf_i64_digits(tmp, v);
+
+	buf_add(b, d, (size_t)(tmp + sizeof(tmp) - d));
+}
+
+/* Bytes a JSON string holds as themselves: all but controls, '"' and '\\'. */
+static const unsigned char buf_json_plain[256] = {
+	[0x20 ... 0x21] = 1,	/* '"' is 0x22 */
+	[0x23 ... 0x5b] = 1,	/* '\\' is 0x5c */
+	[0x5d ... 0xff] = 1,
+};
+
+/*
+ * Escapes into reserved room, a slice of the input at a time (at most 6
+ * output bytes per input byte), so that a long string does not reserve
+ * six times its length at once.
+ */
+void
 buf_json_str(struct buf *b, const char *s, size_t len)
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t		 i, run = 0;
-	unsigned char	 c;
-	char		 esc[6];
+	static const char	 hex[] = "0123456789abcdef";
+	const unsigned char	*p = (const unsigned char *)s, *end = p + len, *stop;
+	char			*o;
 
 	buf_addc(b, '"');
-	for (i = 0; i < len; i++) {
-		c = (unsigned char)s[i];
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
-		/* Flush the plain run before this byte, then its escape. */
-		buf_add(b, s + run, i - run);
-		run = i + 1;
-		switch (c) {
-		case '"':  buf_add(b, "\\\"", 2); break;
-		case '\\': buf_add(b, "\\\\", 2); break;
-		case '\n': buf_add(b, "\\n", 2); break;
-		case '\r': buf_add(b, "\\r", 2); break;
-		case '\t': buf_add(b, "\\t", 2); break;
-		default:
-			memcpy(esc, "\\u00", 4);
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 0xf];
-			buf_add(b, esc, 6);
-			break;
+	while (p < end) {
+		stop = end - p > 512 ? p + 512 : end;
+		if (buf_reserve(b, (size_t)(stop - p) * 6) == -1)
+			return;
+		o = b->data + b->len;
+		while (p < stop) {
+			if (buf_json_plain[*p]) {
+				*o++ = (char)*p++;
+				continue;
+			}
+			*o++ = '\\';
+			switch (*p) {
+			case '"':  *o++ = '"'; break;
+			case '\\': *o++ = '\\'; break;
+			case '\n': *o++ = 'n'; break;
+			case '\r': *o++ = 'r'; break;
+			case '\t': *o++ = 't'; break;
+			default:
+				memcpy(o, "u00", 3);
+				o[3] = hex[*p >> 4];
+				o[4] = hex[*p & 0xf];
+				o += 5;
+				break;
+			}
+			p++;
 		}
+		b->len = (size_t)(o - b->data);
+		b->data[b->len] = '\0';
 	}
-	buf_add(b, s + run, len - run);
 	buf_addc(b, '"');
 }
 
 void
 buf_json_key(struct buf *b, const char *key)
 {
-	if (b->len > 0 && b->data[b->len - 1] != '{')
-		buf_addc(b, ',');
-	buf_addc(b, '"');
-	buf_adds(b, key);
-	buf_add(b, "\":", 2);
+	size_t	 n = strlen(key);
+	char	*o;
+
+	if (buf_reserve(b, n + 4) == -1)
+		return;
+	o = b->data + b->len;
+	if (b->len > 0 && o[-1] != '{')
+		*o++ = ',';
+	*o++ = '"';
+	memcpy(o, key, n);
+	o += n;
+	*o++ = '"';
+	*o++ = ':';
+	*o = '\0';
+	b->len = (size_t)(o - b->data);
 }

@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -63,42 +64,51 @@ event_auth_name(enum event_auth a)
 	return event_auth_names[a];
 }
 
-/* One field of the key: its bytes, then a NUL separator so "ab","c" != "a","bc". */
-static void
-event_key_field(struct buf *b, const char *s)
+/* One field of the key at o: its bytes, then a NUL separator so "ab","c" != "a","bc". */
+static char *
+event_key_field(char *o, const char *s, size_t n)
 {
-	if (s != NULL)
-		buf_adds(b, s);
-	buf_addc(b, '\0');
+	if (n > 0)
+		memcpy(o, s, n);
+	o[n] = '\0';
+	return o + n + 1;
 }
 
 /*
  * The key covers what identifies the event, and nothing a vendor changes
  * when it re-signs a retry (signature, auth timestamp, receive time).
+ * Its bytes go into a stack buffer when they fit (nearly always), else
+ * into one allocation of the exact size.
  */
 int
 event_make_key(struct event *ev)
 {
-	struct buf	 b = BUF_INIT;
-	int		 rc = -1;
+	const char	*f[] = { ev->vendor, event_kind_name(ev->kind), ev->event,
+			    ev->domain, ev->app, ev->stream, ev->session_key,
+			    ev->file_key, NULL, ev->url };
+	size_t		 n[sizeof(f) / sizeof(f[0])], need = 0, i;
+	char		 local[1024], digits[BUF_I64_MAX], *mat = local, *o, *t;
+	int		 rc;
 
-	event_key_field(&b, ev->vendor);
-	event_key_field(&b, event_kind_name(ev->kind));
-	event_key_field(&b, ev->event);
-	event_key_field(&b, ev->domain);
-	event_key_field(&b, ev->app);
-	event_key_field(&b, ev->stream);
-	event_key_field(&b, ev->session_key);
-	event_key_field(&b, ev->file_key);
+	/* The event time's field: decimal ms, empty when it is the receive time. */
+	t = digits + sizeof(digits);
 	if (ev->event_time != EVENT_UNSET && !ev->event_time_received)
-		buf_i64(&b, ev->event_time);
-	buf_addc(&b, '\0');
-	event_key_field(&b, ev->url);
-	if (b.failed)
-		goto out;
-	rc = sig_sha256_hex(b.data, b.len, ev->key);
-out:
-	buf_free(&b);
+		t = buf_i64_digits(digits, ev->event_time);
+	f[8] = t;
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		if (i == 8)
+			n[i] = (size_t)(digits + sizeof(digits) - t);
+		else
+			n[i] = f[i] != NULL ? strlen(f[i]) : 0;
+		need += n[i] + 1;
+	}
+	if (need > sizeof(local) && (mat = malloc(need)) == NULL)
+		return -1;
+	for (o = mat, i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		o = event_key_field(o, f[i], n[i]);
+	rc = sig_sha256_hex(mat, need, ev->key);
+	if (mat != local)
+		free(mat);
 	return rc;
 }
 

@@ -183,6 +183,17 @@ if cmp -s "$work/after.sql" "$work/upgraded.sql"; then ok "upgrades equal a fres
 	fail "upgrades equal a fresh install"
 	diff "$work/after.sql" "$work/upgraded.sql" | head -20
 fi
+# livehook -t refuses a database still at version 1, and passes it once
+# upgraded.
+psql -q -X -d postgres -c 'CREATE DATABASE old' >/dev/null
+PGOPTIONS="-c client_min_messages=warning" psql -q -X -v ON_ERROR_STOP=1 -d old -f "$top_srcdir/tests/data/schema-v1.sql" >/dev/null
+printf '[database]\nconninfo = %s\n' "$(echo "$PG_CONNINFO" | sed 's/dbname=livehook/dbname=old/')" >"$work/old.conf"
+out=$("$top_builddir/livehook" -t -c "$work/old.conf" 2>&1); rc=$?
+check "livehook -t refuses schema version 1" "1 yes" \
+    "$rc $(echo "$out" | grep -q 'schema version 1, this livehook needs' && echo yes || echo "no: $out")"
+printf '[database]\nconninfo = %s\n' "$(echo "$PG_CONNINFO" | sed 's/dbname=livehook/dbname=upgraded/')" >"$work/upgraded.conf"
+out=$("$top_builddir/livehook" -t -c "$work/upgraded.conf" 2>&1); rc=$?
+check "livehook -t accepts the upgraded database" "0" "$rc"
 check "upgraded schema version equals livehook's" \
     "$(sed -n 's/^#define STORE_SCHEMA_VERSION[[:space:]]*//p' "$top_srcdir/src/store.h")" \
     "$(psql -X -A -t -q -d upgraded -c 'SELECT max(version) FROM livehook.schema_version')"

@@ -4,8 +4,9 @@
 -- Tables and views are unchanged.  livehook.ingest() stores a batch with a
 -- fixed number of statements instead of several per event (same results,
 -- same rows), and livehook.apply_stream(), its per-event helper, is gone.
--- livehook 0.1 keeps working against version 2 until it is restarted;
--- the new livehook refuses to start against version 1.
+-- The function's arguments and results are unchanged: workers built for
+-- version 1 keep serving during and after the upgrade (their livehook -t
+-- refuses version 2); the new livehook -t refuses version 1.
 
 BEGIN;
 

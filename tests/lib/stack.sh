@@ -11,8 +11,9 @@
 # uses spawn-fcgi); top_builddir (default .); LIVEHOOK (the
 # binary, default $top_builddir/livehook); LIGHTTPD, NGINX, APACHE2,
 # SPAWN_FCGI, CURL (programs); STACK_WORKERS (livehook processes, default
-# 2); STACK_SPOOL=1 (give livehook a spool directory); STACK_GROUP_COMMIT
-# (yes or no, default yes); STACK_THREADS (per process, default 4); STACK_EXTRA_CONF
+# 1, as the README deploys it); STACK_SPOOL=1 (give livehook a spool directory); STACK_GROUP_COMMIT
+# (yes or no, default yes); STACK_THREADS (per process; unset:
+# livehook's own default, as shipped); STACK_EXTRA_CONF
 # (lines added to the [server] section); the PG* variables of pg_start.
 # Output: STACK_DIR (a temporary directory: livehook.conf, livehook.sock,
 # livehook.log, <server>.conf, <server>-error.log), STACK_PORT, STACK_URL,
@@ -80,7 +81,7 @@ conninfo = host=${PGHOST:-/var/run/postgresql} port=${PGPORT:-5432} user=${PGUSE
 
 [server]
 max_body = 65536
-threads = ${STACK_THREADS:-4}
+${STACK_THREADS:+threads = $STACK_THREADS}
 group_commit = ${STACK_GROUP_COMMIT:-yes}
 ${STACK_SPOOL:+spool_dir = $STACK_DIR/spool}
 ${STACK_EXTRA_CONF:-}
@@ -339,7 +340,7 @@ stack_start() {
 		# spawn-fcgi sends the children's stderr to /dev/null in fork
 		# mode: a shell keeps it in livehook.log.
 		# shellcheck disable=SC2016  # $0..$2 are the inner shell's
-		if ! "$spawn" -F "${STACK_WORKERS:-2}" -s "$STACK_DIR/livehook.sock" \
+		if ! "$spawn" -F "${STACK_WORKERS:-1}" -s "$STACK_DIR/livehook.sock" \
 		    -M "$mode" -P "$STACK_DIR/livehook.pid" -- /bin/sh -c \
 		    'exec "$0" -c "$1" 2>>"$2"' "$_stack_livehook" "$STACK_CONF" \
 		    "$STACK_DIR/livehook.log" >"$STACK_DIR/spawn-fcgi.out" 2>&1; then

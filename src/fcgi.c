@@ -2,6 +2,7 @@
 #include "autoconfig.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,6 +25,12 @@
 #define FCGI_BACKLOG		1024
 /* Largest answer body. */
 #define FCGI_BODY_MAX		(RESP_MESSAGE_MAX + 64)
+/*
+ * Requests accepted and not yet answered, per process: their events wait
+ * for a commit without holding a thread (about 20 kB each, libfcgi's
+ * stream buffers included).  At this many, accepting waits.
+ */
+#define FCGI_PENDING_MAX	512
 
 static int			 fcgi_listen_fd = 0;	/* FCGI_LISTENSOCK_FILENO */
 static volatile sig_atomic_t	 fcgi_stopping;
@@ -36,6 +43,37 @@ static struct fcgi_thread {
 	volatile sig_atomic_t	 in_accept;
 	int			 used;
 } fcgi_threads[FCGI_THREADS_MAX];
+
+/*
+ * One request from accept to answer.  When its event goes to the writer,
+ * the writer owns it until it hands call.item back (fcgi_writer_done);
+ * the responder thread then answers and frees it.
+ */
+struct fcgi_job {
+	FCGX_Request		 fr;
+	struct req		 r;
+	struct resp		 resp;
+	char			*body;
+	struct handler_call	 call;
+	struct fcgi_job		*next;		/* in the responder's queue */
+};
+
+/* The responder: answers the requests whose transaction has ended. */
+static struct fcgi_responder {
+	pthread_mutex_t			 mu;
+	pthread_cond_t			 work;	/* answers to send, or stop */
+	pthread_cond_t			 room;	/* pending fell below the maximum */
+	struct fcgi_job			*head;
+	struct fcgi_job			**tail;
+	size_t				 pending;	/* accepted, not answered */
+	int				 stopping;
+	int				 started;
+	pthread_t			 thread;
+	const struct handler_ctx	*ctx;
+} fcgi_out = {
+	PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
+	PTHREAD_COND_INITIALIZER, NULL, &fcgi_out.head, 0, 0, 0, 0, NULL
+};
 
 /* SIGUSR1 only interrupts accept(2); installed without SA_RESTART. */
 static void
@@ -151,43 +189,153 @@ fcgi_answer(const struct resp *resp, char *out, size_t outsz)
 	    resp->status, resp_status_text(resp->status), blen, body);
 }
 
-/* Handle one accepted FastCGI request. */
+/*
+ * Read the body of an accepted request (exactly CONTENT_LENGTH), and the
+ * end of its stdin, so that closing the connection never discards unread
+ * input (a TCP reset could cost the web server our answer).
+ */
 static void
-fcgi_handle(const struct handler_ctx *ctx, FCGX_Request *fr, size_t max_body)
+fcgi_read(struct fcgi_job *job, size_t max_body)
 {
-	struct req	 r;
-	struct resp	 resp;
-	char		*body = NULL;
-	char		 out[FCGI_BODY_MAX + 256];
+	struct req	*r = &job->r;
 	size_t		 want;
-	int		 got, n;
+	int		 got;
 
-	memset(&r, 0, sizeof(r));
-	memset(&resp, 0, sizeof(resp));
-	r.param = fcgi_param;
-	r.param_ctx = fr->envp;
-	want = fcgi_req_prepare(&r, max_body);
-	if (want > 0) {
-		if ((body = malloc(want + 1)) == NULL) {
-			r.body_status = 503;
-			r.body_reason = "out of memory";
-		} else {
-			got = FCGX_GetStr(body, (int)want, fr->in);
-			if (got < 0 || (size_t)got != want) {
-				r.body_status = 400;
-				r.body_reason = "body shorter than CONTENT_LENGTH";
-			} else {
-				body[want] = '\0';
-				r.body = body;
-				r.body_len = want;
-			}
+	r->param = fcgi_param;
+	r->param_ctx = job->fr.envp;
+	if ((want = fcgi_req_prepare(r, max_body)) > 0) {
+		if ((job->body = malloc(want + 1)) == NULL) {
+			r->body_status = 503;
+			r->body_reason = "out of memory";
+			return;
 		}
+		got = FCGX_GetStr(job->body, (int)want, job->fr.in);
+		if (got < 0 || (size_t)got != want) {
+			r->body_status = 400;
+			r->body_reason = "body shorter than CONTENT_LENGTH";
+			return;
+		}
+		job->body[want] = '\0';
+		r->body = job->body;
+		r->body_len = want;
 	}
-	handler_run(ctx, &r, &resp);
-	n = fcgi_answer(&resp, out, sizeof(out));
+	if (r->body_status == 0)
+		(void)FCGX_GetChar(job->fr.in);
+}
+
+/* Send job's answer, end the request, close its connection, free it. */
+static void
+fcgi_reply(struct fcgi_job *job)
+{
+	char	 out[FCGI_BODY_MAX + 256];
+	int	 n;
+
+	n = fcgi_answer(&job->resp, out, sizeof(out));
 	if (n > 0)
-		FCGX_PutStr(out, n < (int)sizeof(out) ? n : (int)sizeof(out) - 1, fr->out);
-	free(body);
+		FCGX_PutStr(out, n < (int)sizeof(out) ? n : (int)sizeof(out) - 1,
+		    job->fr.out);
+	/*
+	 * Close without libfcgi's lingering shutdown (up to 2 s waiting for
+	 * the web server to close first): the input was read to its end.
+	 * One request per connection: we announce no FCGI_MPXS_CONNS, and a
+	 * kept connection would tie a thread to an idle web-server socket.
+	 */
+	job->fr.keepConnection = 0;
+	FCGX_Detach(&job->fr);
+	FCGX_Finish_r(&job->fr);
+	free(job->body);
+	free(job);
+}
+
+/* One request fewer in flight; wake an acceptor waiting for room. */
+static void
+fcgi_unreserve(size_t n)
+{
+	pthread_mutex_lock(&fcgi_out.mu);
+	if (fcgi_out.pending >= FCGI_PENDING_MAX && fcgi_out.pending - n < FCGI_PENDING_MAX)
+		pthread_cond_broadcast(&fcgi_out.room);
+	fcgi_out.pending -= n;
+	pthread_mutex_unlock(&fcgi_out.mu);
+}
+
+/* The responder thread: answer what the writer hands back, in order. */
+static void *
+fcgi_responder_main(void *arg)
+{
+	struct fcgi_job	*list, *job, *next;
+	size_t		 n;
+
+	(void)arg;
+	pthread_mutex_lock(&fcgi_out.mu);
+	for (;;) {
+		while (fcgi_out.head == NULL && !fcgi_out.stopping)
+			pthread_cond_wait(&fcgi_out.work, &fcgi_out.mu);
+		if (fcgi_out.head == NULL)
+			break;
+		list = fcgi_out.head;
+		fcgi_out.head = NULL;
+		fcgi_out.tail = &fcgi_out.head;
+		pthread_mutex_unlock(&fcgi_out.mu);
+		for (job = list, n = 0; job != NULL; job = next, n++) {
+			next = job->next;
+			handler_finish(fcgi_out.ctx, &job->r, &job->call, &job->resp);
+			fcgi_reply(job);
+		}
+		fcgi_unreserve(n);
+		pthread_mutex_lock(&fcgi_out.mu);
+	}
+	pthread_mutex_unlock(&fcgi_out.mu);
+	return NULL;
+}
+
+void
+fcgi_writer_done(struct writer_item *items, void *arg)
+{
+	struct fcgi_job		*job, *first = NULL, **tail = &first;
+	struct writer_item	*it;
+
+	(void)arg;
+	for (it = items; it != NULL; it = it->next) {
+		job = (struct fcgi_job *)(void *)((char *)it -
+		    offsetof(struct fcgi_job, call.item));
+		*tail = job;
+		tail = &job->next;
+	}
+	*tail = NULL;
+	pthread_mutex_lock(&fcgi_out.mu);
+	*fcgi_out.tail = first;
+	fcgi_out.tail = tail;
+	pthread_cond_signal(&fcgi_out.work);
+	pthread_mutex_unlock(&fcgi_out.mu);
+}
+
+int
+fcgi_start(const struct handler_ctx *ctx)
+{
+	int	 rc;
+
+	fcgi_out.ctx = ctx;
+	if ((rc = pthread_create(&fcgi_out.thread, NULL, fcgi_responder_main,
+	    NULL)) != 0) {
+		errno = rc;
+		log_warn("fcgi: pthread_create");
+		return -1;
+	}
+	fcgi_out.started = 1;
+	return 0;
+}
+
+void
+fcgi_stop(void)
+{
+	if (!fcgi_out.started)
+		return;
+	pthread_mutex_lock(&fcgi_out.mu);
+	fcgi_out.stopping = 1;
+	pthread_cond_signal(&fcgi_out.work);
+	pthread_mutex_unlock(&fcgi_out.mu);
+	pthread_join(fcgi_out.thread, NULL);
+	fcgi_out.started = 0;
 }
 
 static struct fcgi_thread *
@@ -217,14 +365,15 @@ fcgi_unregister(struct fcgi_thread *t)
 }
 
 /*
- * Accept and answer requests until fcgi_shutdown().  Accept is serialized
- * with a mutex, as libfcgi's threaded example does; the request itself,
- * including the wait for its commit, runs unlocked.
+ * Accept requests until fcgi_shutdown(): read each, start it, and go on
+ * to the next while its event waits for the writer; the responder
+ * thread answers it after the commit.  Accept is serialized with a
+ * mutex, as libfcgi's threaded example does.
  */
 void
 fcgi_serve(const struct handler_ctx *ctx, size_t max_body)
 {
-	FCGX_Request		 fr;
+	struct fcgi_job		*job = NULL;
 	struct fcgi_thread	*self;
 	int			 rc;
 
@@ -232,21 +381,42 @@ fcgi_serve(const struct handler_ctx *ctx, size_t max_body)
 		log_warnx("fcgi: more than %d threads", FCGI_THREADS_MAX);
 		return;
 	}
-	if (FCGX_InitRequest(&fr, fcgi_listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
-		log_warnx("fcgi: FCGX_InitRequest failed");
-		goto out;
-	}
 	while (!fcgi_stopping) {
+		/* Room for one more request in flight. */
+		pthread_mutex_lock(&fcgi_out.mu);
+		while (fcgi_out.pending >= FCGI_PENDING_MAX && !fcgi_stopping)
+			pthread_cond_wait(&fcgi_out.room, &fcgi_out.mu);
+		fcgi_out.pending++;
+		pthread_mutex_unlock(&fcgi_out.mu);
+		if (fcgi_stopping ||
+		    (job = calloc(1, sizeof(*job))) == NULL ||
+		    FCGX_InitRequest(&job->fr, fcgi_listen_fd,
+		    FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+			if (!fcgi_stopping)
+				log_warnx("fcgi: out of memory for a request");
+			free(job);
+			job = NULL;
+			fcgi_unreserve(1);
+			if (fcgi_stopping)
+				break;
+			sleep(1);
+			continue;
+		}
 		pthread_mutex_lock(&fcgi_accept_mu);
 		if (fcgi_stopping) {
 			pthread_mutex_unlock(&fcgi_accept_mu);
-			break;
+			rc = -1;
+		} else {
+			self->in_accept = 1;
+			rc = FCGX_Accept_r(&job->fr);
+			self->in_accept = 0;
+			pthread_mutex_unlock(&fcgi_accept_mu);
 		}
-		self->in_accept = 1;
-		rc = FCGX_Accept_r(&fr);
-		self->in_accept = 0;
-		pthread_mutex_unlock(&fcgi_accept_mu);
 		if (rc < 0) {
+			FCGX_Free(&job->fr, 1);
+			free(job);
+			job = NULL;
+			fcgi_unreserve(1);
 			if (fcgi_stopping)
 				break;
 			if (errno == EINTR)
@@ -256,11 +426,14 @@ fcgi_serve(const struct handler_ctx *ctx, size_t max_body)
 			sleep(1);
 			continue;
 		}
-		fcgi_handle(ctx, &fr, max_body);
-		FCGX_Finish_r(&fr);
+		fcgi_read(job, max_body);
+		if (handler_start(ctx, &job->r, &job->resp, &job->call) == 0) {
+			fcgi_reply(job);
+			fcgi_unreserve(1);
+		}
+		/* Else the writer has it, then the responder. */
+		job = NULL;
 	}
-	FCGX_Free(&fr, 0);
-out:
 	fcgi_unregister(self);
 }
 
@@ -338,6 +511,10 @@ fcgi_shutdown(void)
 		pthread_mutex_unlock(&fcgi_threads_mu);
 		if (!busy)
 			break;
+		/* And the threads waiting for room to accept. */
+		pthread_mutex_lock(&fcgi_out.mu);
+		pthread_cond_broadcast(&fcgi_out.room);
+		pthread_mutex_unlock(&fcgi_out.mu);
 		nanosleep(&tick, NULL);
 	}
 }

@@ -133,22 +133,13 @@ handler_prepare(const struct config *cfg, const struct req *req,
 }
 
 /*
- * A vendor callback: prepare, store, answer.  Returns with resp set; the
- * caller logs failures.
+ * The answer for an event the writer has handed back: stored, a
+ * duplicate, refused, or -- the database away -- spooled (SPEC 6).
  */
 static void
-handler_callback(const struct handler_ctx *ctx, const struct req *req,
-    const struct vendor *v, const char *token, struct resp *resp)
+handler_result(const struct handler_ctx *ctx, enum store_result res,
+    const struct buf *json, struct resp *resp)
 {
-	struct event		 ev;
-	struct msg		*msg;
-	struct buf		 json = BUF_INIT;
-	enum store_result	 res;
-
-	if (handler_prepare(ctx->config, req, v, token, &msg, &ev, &json,
-	    resp) == -1)
-		goto out;
-	res = writer_submit(ctx->writer, json.data, json.len);
 	switch (res) {
 	case STORE_OK:
 		resp_set(resp, 200, "ok");
@@ -161,48 +152,114 @@ handler_callback(const struct handler_ctx *ctx, const struct req *req,
 		break;
 	case STORE_RETRY:
 	default:
-		/* The database is away: the spool makes it durable (SPEC 6). */
-		if (ctx->spool != NULL && spool_put(ctx->spool, json.data, json.len) == 0)
+		if (ctx->spool != NULL && spool_put(ctx->spool, json->data, json->len) == 0)
 			resp_set(resp, 200, "ok");
 		else
 			resp_set(resp, 503, "event could not be made durable");
 		break;
 	}
-out:
-	msg_free(msg);
-	buf_free(&json);
+}
+
+/*
+ * Route req (path: REQ_PATH_MAX bytes that *token points into): a probe is answered into resp (returns 0); a callback sets
+ * *v and *token (returns 1); anything else is answered 404 (returns 0).
+ */
+static int
+handler_route(const struct handler_ctx *ctx, const struct req *req,
+    char *path, const struct vendor **v, const char **token,
+    struct resp *resp)
+{
+	const char		*last, *prev;
+	int			 n;
+
+	*v = NULL;
+	*token = NULL;
+	if (req_path(req, path, REQ_PATH_MAX) == -1) {
+		resp_set(resp, 404, "path too long");
+		return 0;
+	}
+	n = handler_segments(path, &last, &prev);
+	if (n >= 1 && (strcmp(last, "healthz") == 0 || strcmp(last, "readyz") == 0)) {
+		handler_probe(ctx, last, resp);
+		return 0;
+	}
+	if (n >= 1)
+		*v = vendor_find(last, strlen(last));
+	if (*v == NULL && n == 2) {
+		/* Only a vendor's path token follows its name. */
+		*v = vendor_find(prev, strlen(prev));
+		*token = last;
+	}
+	if (*v == NULL) {
+		resp_set(resp, 404, "unknown path");
+		return 0;
+	}
+	return 1;
 }
 
 void
 handler_run(const struct handler_ctx *ctx, const struct req *req, struct resp *resp)
 {
 	char			 path[REQ_PATH_MAX];
-	const char		*last, *prev;
-	const struct vendor	*v = NULL;
-	const char		*token = NULL;
-	int			 n;
+	const struct vendor	*v;
+	const char		*token;
+	struct event		 ev;
+	struct msg		*msg = NULL;
+	struct buf		 json = BUF_INIT;
 
-	if (req_path(req, path, sizeof(path)) == -1) {
-		resp_set(resp, 404, "path too long");
-		goto out;
-	}
-	n = handler_segments(path, &last, &prev);
-	if (n >= 1 && (strcmp(last, "healthz") == 0 || strcmp(last, "readyz") == 0)) {
-		handler_probe(ctx, last, resp);
-		goto out;
-	}
-	if (n >= 1)
-		v = vendor_find(last, strlen(last));
-	if (v == NULL && n == 2) {
-		v = vendor_find(prev, strlen(prev));
-		token = last;
-	}
-	if (v == NULL) {
-		resp_set(resp, 404, "unknown path");
-		goto out;
-	}
-	handler_callback(ctx, req, v, token, resp);
-out:
+	if (handler_route(ctx, req, path, &v, &token, resp) == 1 &&
+	    handler_prepare(ctx->config, req, v, token, &msg, &ev, &json,
+	    resp) == 0)
+		handler_result(ctx, writer_submit(ctx->writer, json.data,
+		    json.len), &json, resp);
 	if (resp->status != 200)
 		handler_log(req, v != NULL ? v->name : NULL, resp);
+	msg_free(msg);
+	buf_free(&json);
+}
+
+/* Log a refusal and free what the call holds. */
+static void
+handler_end(const struct handler_ctx *ctx, const struct req *req,
+    struct handler_call *call, const struct resp *resp)
+{
+	(void)ctx;
+	if (resp->status != 200)
+		handler_log(req, call->vendor != NULL ? call->vendor->name : NULL,
+		    resp);
+	buf_free(&call->json);
+}
+
+int
+handler_start(const struct handler_ctx *ctx, const struct req *req,
+    struct resp *resp, struct handler_call *call)
+{
+	struct event		 ev;
+	struct msg		*msg = NULL;
+	int			 rc = 0;
+
+	memset(call, 0, sizeof(*call));
+	if (handler_route(ctx, req, call->path, &call->vendor, &call->token, resp) == 1 &&
+	    handler_prepare(ctx->config, req, call->vendor, call->token, &msg,
+	    &ev, &call->json, resp) == 0) {
+		call->item.json = call->json.data;
+		call->item.len = call->json.len;
+		if (writer_enqueue(ctx->writer, &call->item) == 0)
+			rc = 1;
+		else
+			/* Stopping: the event can still be made durable. */
+			handler_result(ctx, STORE_RETRY, &call->json, resp);
+	}
+	msg_free(msg);
+	if (rc == 0)
+		handler_end(ctx, req, call, resp);
+	return rc;
+}
+
+void
+handler_finish(const struct handler_ctx *ctx, const struct req *req,
+    struct handler_call *call, struct resp *resp)
+{
+	handler_result(ctx, call->item.res, &call->json, resp);
+	handler_end(ctx, req, call, resp);
 }

@@ -12,6 +12,18 @@
 #include "vendor.h"
 #include "writer.h"
 
+/*
+ * One callback between handler_start() and handler_finish(), owned by
+ * the transport (embedded in its request): the writer holds item.
+ */
+struct handler_call {
+	struct writer_item	 item;
+	struct buf		 json;
+	char			 path[REQ_PATH_MAX];
+	const struct vendor	*vendor;
+	const char		*token;		/* points into path */
+};
+
 struct handler_ctx {
 	const struct config	*config;
 	struct writer		*writer;
@@ -24,6 +36,22 @@ struct handler_ctx {
  * line for every request that is not answered 200.
  */
 void	handler_run(const struct handler_ctx *, const struct req *, struct resp *);
+
+/*
+ * Start answering req without waiting for the database: returns 0 when
+ * resp is the answer now (a probe, a refusal, a spooled event while the
+ * writer stops), 1 when the event is queued in ctx->writer, which hands
+ * call->item back through its writer_done_fn; then handler_finish()
+ * gives the answer.  req must stay valid until then.
+ */
+int	handler_start(const struct handler_ctx *, const struct req *,
+	    struct resp *, struct handler_call *);
+/*
+ * The answer for call, which the writer has handed back: from its result,
+ * or spooled when the database is away.  Logs a refusal, frees the call.
+ */
+void	handler_finish(const struct handler_ctx *, const struct req *,
+	    struct handler_call *, struct resp *);
 
 /*
  * Everything a callback of vendor v needs before the database, with no

@@ -196,7 +196,7 @@ main(int argc, char *argv[])
 		goto out;
 	/* Plain CGI answers one request: no writer thread. */
 	if ((writer = writer_new(store, spool, mode == 1, cfg->group_commit,
-	    cfg->batch_max)) == NULL)
+	    cfg->batch_max, fcgi_writer_done, NULL)) == NULL)
 		goto out;
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.config = cfg;
@@ -208,10 +208,12 @@ main(int argc, char *argv[])
 		/* A CGI process has no writer thread: catch up a little here. */
 		if (spool != NULL && spool_count(spool) > 0)
 			spool_replay(spool, store, SPOOL_REPLAY_BATCH);
-	} else
+	} else if (fcgi_start(&ctx) == 0)
 		rc = main_serve(&ctx, cfg);
 out:
+	/* The writer hands back what it holds, then the responder answers it. */
 	writer_free(writer);
+	fcgi_stop();
 	spool_free(spool);
 	store_free(store);
 	config_free(cfg);

@@ -13,24 +13,16 @@
 #include "store.h"
 #include "writer.h"
 
-/* One waiting event; lives on the submitting thread's stack. */
-struct writer_item {
-	const char		*json;
-	size_t			 len;
-	enum store_result	 res;
-	int			 done;
-	struct writer_item	*next;
-};
-
 struct writer {
 	struct store		*store;
 	struct spool		*spool;
-	int			 group_commit;
 	size_t			 batch_max;
+	writer_done_fn		*done_fn;
+	void			*done_arg;
 
 	pthread_mutex_t		 mu;
 	pthread_cond_t		 work;		/* the queue is not empty, or stop */
-	pthread_cond_t		 done;		/* a batch has its results */
+	pthread_cond_t		 done;		/* a writer_submit item is back */
 	struct writer_item	*head;
 	struct writer_item	*tail;
 	int			 stopping;
@@ -100,18 +92,48 @@ writer_replay(struct writer *w, long max)
 }
 
 /*
+ * Hand back the n items of one transaction: writer_submit's are woken,
+ * the others go to done_fn as one list.  Called with mu held; drops it
+ * around done_fn.
+ */
+static void
+writer_deliver(struct writer *w, struct writer_item *items, size_t n)
+{
+	struct writer_item	*it, *next, *async = NULL, **tail = &async;
+	int			 woke = 0;
+
+	for (it = items; it != NULL && n > 0; it = next, n--) {
+		next = it->next;
+		if (it->sync) {
+			it->done = 1;
+			woke = 1;
+		} else {
+			*tail = it;
+			tail = &it->next;
+		}
+	}
+	*tail = NULL;
+	if (woke)
+		pthread_cond_broadcast(&w->done);
+	if (async != NULL && w->done_fn != NULL) {
+		pthread_mutex_unlock(&w->mu);
+		w->done_fn(async, w->done_arg);
+		pthread_mutex_lock(&w->mu);
+	}
+}
+
+/*
  * The writer thread: take every waiting event (up to batch_max), commit
- * them in one transaction, release their threads, repeat.  While it
- * commits, new events queue up for the next batch.
+ * them in one transaction, hand them back, repeat.  While it commits,
+ * new events queue up for the next batch.
  */
 static void *
 writer_main(void *arg)
 {
 	struct writer		*w = arg;
-	struct writer_item	*items, *last, *it;
-	size_t			 n;
-
+	struct writer_item	*items, *last;
 	struct timespec		 until;
+	size_t			 n;
 	int			 was_failing;
 
 	pthread_mutex_lock(&w->mu);
@@ -145,15 +167,14 @@ writer_main(void *arg)
 		w->head = last->next;
 		if (w->head == NULL)
 			w->tail = NULL;
+		last->next = NULL;
 		pthread_mutex_unlock(&w->mu);
 
 		was_failing = w->failing;
 		writer_commit(w, items, n);
 
 		pthread_mutex_lock(&w->mu);
-		for (it = items; it != NULL && n-- > 0; it = it->next)
-			it->done = 1;
-		pthread_cond_broadcast(&w->done);
+		writer_deliver(w, items, n);
 		if (!w->failing && (was_failing || w->replay_more)) {
 			/*
 			 * The database is back, or a backlog is draining: one
@@ -171,7 +192,7 @@ writer_main(void *arg)
 
 struct writer *
 writer_new(struct store *store, struct spool *spool, int threaded,
-    int group_commit, size_t batch_max)
+    int group_commit, size_t batch_max, writer_done_fn *done, void *arg)
 {
 	struct writer	*w;
 	int		 rc;
@@ -182,15 +203,15 @@ writer_new(struct store *store, struct spool *spool, int threaded,
 	}
 	w->store = store;
 	w->spool = spool;
-	w->group_commit = threaded && group_commit;
+	w->done_fn = done;
+	w->done_arg = arg;
 	if (batch_max == 0 || batch_max > WRITER_BATCH_MAX)
 		batch_max = WRITER_BATCH_MAX;
-	w->batch_max = w->group_commit ? batch_max : 1;
+	w->batch_max = group_commit ? batch_max : 1;
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->work, NULL);
 	pthread_cond_init(&w->done, NULL);
-	/* Without group commit the thread only replays the spool. */
-	if (threaded && (group_commit || spool != NULL)) {
+	if (threaded) {
 		if ((rc = pthread_create(&w->thread, NULL, writer_main, w)) != 0) {
 			errno = rc;
 			log_warn("writer: pthread_create");
@@ -221,6 +242,35 @@ writer_free(struct writer *w)
 	free(w);
 }
 
+/* Append it to the queue and wake the writer.  Called with mu held. */
+static void
+writer_queue(struct writer *w, struct writer_item *it)
+{
+	it->next = NULL;
+	if (w->tail != NULL)
+		w->tail->next = it;
+	else
+		w->head = it;
+	w->tail = it;
+	pthread_cond_signal(&w->work);
+}
+
+int
+writer_enqueue(struct writer *w, struct writer_item *it)
+{
+	it->sync = 0;
+	it->done = 0;
+	it->res = STORE_RETRY;
+	pthread_mutex_lock(&w->mu);
+	if (!w->started || w->stopping) {
+		pthread_mutex_unlock(&w->mu);
+		return -1;
+	}
+	writer_queue(w, it);
+	pthread_mutex_unlock(&w->mu);
+	return 0;
+}
+
 enum store_result
 writer_submit(struct writer *w, const char *json, size_t len)
 {
@@ -230,25 +280,20 @@ writer_submit(struct writer *w, const char *json, size_t len)
 	it.json = json;
 	it.len = len;
 	it.res = STORE_RETRY;
+	it.sync = 1;
 
-	if (!w->group_commit) {
-		/* One commit per request, on the one connection. */
-		pthread_mutex_lock(&w->mu);
+	pthread_mutex_lock(&w->mu);
+	if (!w->started) {
+		/* No thread (plain CGI): commit here, on the one connection. */
 		writer_commit(w, &it, 1);
 		pthread_mutex_unlock(&w->mu);
 		return it.res;
 	}
-	pthread_mutex_lock(&w->mu);
 	if (w->stopping) {
 		pthread_mutex_unlock(&w->mu);
 		return STORE_RETRY;
 	}
-	if (w->tail != NULL)
-		w->tail->next = &it;
-	else
-		w->head = &it;
-	w->tail = &it;
-	pthread_cond_signal(&w->work);
+	writer_queue(w, &it);
 	while (!it.done)
 		pthread_cond_wait(&w->done, &w->mu);
 	pthread_mutex_unlock(&w->mu);

@@ -85,7 +85,7 @@ main(int argc, char *argv[])
 	}
 	fclose(f);
 	if ((store = store_new(argv[optind])) == NULL ||
-	    (writer = writer_new(store, NULL, 1, group, WRITER_BATCH_MAX)) == NULL)
+	    (writer = writer_new(store, NULL, 1, group, WRITER_BATCH_MAX, NULL, NULL)) == NULL)
 		return 1;
 	if (waitfile != NULL) {
 		/* One event, then wait (the test restarts the server), then the rest. */

@@ -119,7 +119,7 @@ writer__group_commit__batches_concurrent_events(void **state)
 	(void)state;
 	fake_reset();
 	fake_delay = 20000;
-	assert_non_null(w = writer_new(NULL, NULL, 1, 1, WRITER_BATCH_MAX));
+	assert_non_null(w = writer_new(NULL, NULL, 1, 1, WRITER_BATCH_MAX, NULL, NULL));
 	for (i = 0; i < 32; i++)
 		snprintf(subs[i].json, sizeof(subs[i].json), "{\"%s%zu\"}",
 		    i % 8 == 0 ? "dup" : "ok", i);
@@ -143,7 +143,7 @@ writer__batch_max__bounds_a_transaction(void **state)
 	(void)state;
 	fake_reset();
 	fake_delay = 20000;
-	assert_non_null(w = writer_new(NULL, NULL, 1, 1, 4));
+	assert_non_null(w = writer_new(NULL, NULL, 1, 1, 4, NULL, NULL));
 	for (i = 0; i < 24; i++)
 		snprintf(subs[i].json, sizeof(subs[i].json), "{\"ok%zu\"}", i);
 	run_submitters(w, 24, subs);
@@ -161,7 +161,7 @@ writer__group_commit_off__one_commit_per_event(void **state)
 
 	(void)state;
 	fake_reset();
-	assert_non_null(w = writer_new(NULL, NULL, 1, 0, WRITER_BATCH_MAX));
+	assert_non_null(w = writer_new(NULL, NULL, 1, 0, WRITER_BATCH_MAX, NULL, NULL));
 	for (i = 0; i < 16; i++)
 		snprintf(subs[i].json, sizeof(subs[i].json), "{\"%s%zu\"}",
 		    i == 3 ? "bad" : "ok", i);
@@ -183,7 +183,7 @@ writer__store_failure__every_event_retries(void **state)
 	(void)state;
 	fake_reset();
 	fake_fail = 1;
-	assert_non_null(w = writer_new(NULL, NULL, 1, 1, WRITER_BATCH_MAX));
+	assert_non_null(w = writer_new(NULL, NULL, 1, 1, WRITER_BATCH_MAX, NULL, NULL));
 	for (i = 0; i < 8; i++)
 		snprintf(subs[i].json, sizeof(subs[i].json), "{\"ok%zu\"}", i);
 	run_submitters(w, 8, subs);
@@ -199,7 +199,7 @@ writer__single_event__sent_as_array(void **state)
 
 	(void)state;
 	fake_reset();
-	assert_non_null(w = writer_new(NULL, NULL, 1, 1, WRITER_BATCH_MAX));
+	assert_non_null(w = writer_new(NULL, NULL, 1, 1, WRITER_BATCH_MAX, NULL, NULL));
 	assert_int_equal(writer_submit(w, "{\"ok\"}", 6), STORE_OK);
 	writer_free(w);
 	assert_string_equal(fake_last, "[{\"ok\"}]");

@@ -269,6 +269,32 @@ out:
 	return v;
 }
 
+enum store_reach
+store_reach(struct store *s)
+{
+	PQconninfoOption	*opts;
+	char			*err = NULL;
+
+	/* A syntax error is the configuration's, not the server's. */
+	if ((opts = PQconninfoParse(s->conninfo, &err)) == NULL) {
+		log_warnx("store: conninfo: %s", err != NULL ? err : "out of memory");
+		PQfreemem(err);
+		return STORE_REACH_BAD;
+	}
+	PQconninfoFree(opts);
+	switch (PQping(s->conninfo)) {
+	case PQPING_OK:
+		return STORE_REACH_UP;
+	case PQPING_REJECT:
+	case PQPING_NO_RESPONSE:
+		return STORE_REACH_AWAY;
+	case PQPING_NO_ATTEMPT:
+	default:
+		log_warnx("store: conninfo: libpq makes no connection attempt with it");
+		return STORE_REACH_BAD;
+	}
+}
+
 const char *
 store_result_name(enum store_result r)
 {

@@ -207,6 +207,9 @@ main(int argc, char *argv[])
 	}
 	if (cfg->spool_dir != NULL && (spool = spool_open(cfg->spool_dir)) == NULL)
 		goto out;
+	/* What a worker killed in the middle of spool_put() left behind. */
+	if (spool != NULL)
+		spool_clean(spool);
 	if (drain) {
 		rc = main_drain(spool, store);
 		goto out;

@@ -26,6 +26,8 @@
 #define SPOOL_FILE_MAX		(4 * 1024 * 1024)
 #define SPOOL_SUFFIX		".json"
 #define SPOOL_CLAIM		".claim."
+/* A file being written: ".tmp-<pid>-<name>", renamed to <name> once synced. */
+#define SPOOL_TMP		".tmp-"
 /* Below this much free space the spool is not ready (for /readyz). */
 #define SPOOL_MIN_FREE		(256 * 1024)
 
@@ -113,7 +115,7 @@ spool_put(struct spool *s, const char *json, size_t len)
 	snprintf(name, sizeof(name), "%013lld-%010ld-%08d-%08lu" SPOOL_SUFFIX,
 	    (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000,
 	    (long)ts.tv_nsec, (int)getpid(), seq);
-	snprintf(tmp, sizeof(tmp), ".tmp-%s", name);
+	snprintf(tmp, sizeof(tmp), SPOOL_TMP "%d-%s", (int)getpid(), name);
 	if ((fd = openat(s->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
 	    0640)) == -1) {
 		log_warn("spool: create %s/%s", s->dir, tmp);
@@ -148,6 +150,79 @@ out:
 	if (rc == -1)
 		unlinkat(s->dirfd, tmp, 0);
 	return rc;
+}
+
+/*
+ * Whether pid may still be writing a temporary file: any live process,
+ * and this one once it has written (before, the name is a dead
+ * process's whose pid came back, say in a container restarted).
+ */
+static int
+spool_writer_alive(struct spool *s, long pid)
+{
+	char	 path[64], stat[256], *p;
+	ssize_t	 n;
+	int	 fd;
+
+	if (pid == (long)getpid())
+		return s->seq > 0;
+	if (kill((pid_t)pid, 0) == -1 && errno == ESRCH)
+		return 0;
+	/*
+	 * A process killed a moment ago stays a zombie until it is reaped
+	 * (by init, for spawn-fcgi's workers): it writes nothing more.
+	 * Linux: the state follows the ")" in /proc/<pid>/stat, proc(5).
+	 */
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 1;
+	n = read(fd, stat, sizeof(stat) - 1);
+	close(fd);
+	if (n <= 0)
+		return 1;
+	stat[n] = '\0';
+	if ((p = strrchr(stat, ')')) == NULL || p[1] != ' ')
+		return 1;
+	return p[2] != 'Z' && p[2] != 'X';
+}
+
+long
+spool_clean(struct spool *s)
+{
+	DIR		*d;
+	struct dirent	*de;
+	long		 pid, n = 0;
+	char		*end;
+	int		 fd;
+
+	if ((fd = dup(s->dirfd)) == -1 || (d = fdopendir(fd)) == NULL) {
+		log_warn("spool: opendir %s", s->dir);
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	pthread_mutex_lock(&s->mu);
+	rewinddir(d);
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, SPOOL_TMP, strlen(SPOOL_TMP)) != 0)
+			continue;
+		pid = strtol(de->d_name + strlen(SPOOL_TMP), &end, 10);
+		/* Not ours, or its writer is still there: leave it. */
+		if (*end != '-' || pid <= 0 || spool_writer_alive(s, pid))
+			continue;
+		if (unlinkat(s->dirfd, de->d_name, 0) == 0)
+			n++;
+		else if (errno != ENOENT)
+			log_warn("spool: unlink %s/%s", s->dir, de->d_name);
+	}
+	pthread_mutex_unlock(&s->mu);
+	closedir(d);
+	if (n > 0) {
+		fsync(s->dirfd);
+		log_info("spool: removed %ld temporary file(s) of processes that "
+		    "are gone from %s (never acknowledged)", n, s->dir);
+	}
+	return n;
 }
 
 static int

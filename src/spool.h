@@ -22,6 +22,14 @@ void		 spool_free(struct spool *);
  */
 int		 spool_put(struct spool *, const char *json, size_t len);
 
+/*
+ * Remove the temporary files that processes killed in spool_put() left
+ * (".tmp-<pid>-..." whose pid is not alive; this process's own only
+ * before its first spool_put()).  Those events were never acknowledged.
+ * Returns the number removed, or -1 (logged).
+ */
+long		 spool_clean(struct spool *);
+
 /* Files waiting to be replayed (claimed ones included), or -1. */
 long		 spool_count(struct spool *);
 

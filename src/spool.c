@@ -2,7 +2,6 @@
 #include "autoconfig.h"
 
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <sys/types.h>
 
 #include <dirent.h>
@@ -28,14 +27,19 @@
 #define SPOOL_CLAIM		".claim."
 /* A file being written: ".tmp-<pid>-<name>", renamed to <name> once synced. */
 #define SPOOL_TMP		".tmp-"
-/* Below this much free space the spool is not ready (for /readyz). */
-#define SPOOL_MIN_FREE		(256 * 1024)
+/* spool_writable() writes a probe file this large, at most once per interval. */
+#define SPOOL_PROBE		".probe-"
+#define SPOOL_PROBE_SIZE	4096
+#define SPOOL_PROBE_INTERVAL	1	/* seconds */
 
 struct spool {
 	char		*dir;
 	int		 dirfd;
 	pthread_mutex_t	 mu;		/* seq, and one replay at a time */
 	unsigned long	 seq;
+	pthread_mutex_t	 probe_mu;	/* the two below, one probe at a time */
+	struct timespec	 probe_at;	/* CLOCK_MONOTONIC of the last probe */
+	int		 probe_ok;
 };
 
 struct spool *
@@ -67,6 +71,7 @@ spool_open(const char *dir)
 		return NULL;
 	}
 	pthread_mutex_init(&s->mu, NULL);
+	pthread_mutex_init(&s->probe_mu, NULL);
 	return s;
 }
 
@@ -77,6 +82,7 @@ spool_free(struct spool *s)
 		return;
 	close(s->dirfd);
 	pthread_mutex_destroy(&s->mu);
+	pthread_mutex_destroy(&s->probe_mu);
 	free(s->dir);
 	free(s);
 }
@@ -282,18 +288,47 @@ spool_count(struct spool *s)
 	return n;
 }
 
+/*
+ * Write, sync and remove a probe file as spool_put() writes an event.
+ * 1 when all of it succeeded.  Failures are not logged: /readyz says so.
+ */
+static int
+spool_probe(struct spool *s)
+{
+	char	 name[64], block[SPOOL_PROBE_SIZE];
+	int	 fd, ok;
+
+	snprintf(name, sizeof(name), SPOOL_PROBE "%d", (int)getpid());
+	if ((fd = openat(s->dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0640)) == -1)
+		return 0;
+	memset(block, '\n', sizeof(block));
+	ok = spool_write_all(fd, block, sizeof(block)) == 0 && fsync(fd) == 0;
+	if (close(fd) == -1)
+		ok = 0;
+	if (unlinkat(s->dirfd, name, 0) == -1)
+		ok = 0;
+	return ok;
+}
+
 int
 spool_writable(struct spool *s)
 {
-	struct statvfs	 vfs;
+	struct timespec	 now;
+	int		 ok;
 
-	if (faccessat(s->dirfd, ".", W_OK, AT_EACCESS) == -1 ||
-	    fstatvfs(s->dirfd, &vfs) == -1)
-		return 0;
-	/* Root passes access(2) on a read-only mount: ask the file system. */
-	if (vfs.f_flag & ST_RDONLY)
-		return 0;
-	return (unsigned long long)vfs.f_bavail * vfs.f_frsize >= SPOOL_MIN_FREE;
+	/* A probe under way in another thread: its last answer will do. */
+	if (pthread_mutex_trylock(&s->probe_mu) != 0)
+		return __atomic_load_n(&s->probe_ok, __ATOMIC_RELAXED);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (s->probe_at.tv_sec == 0 ||
+	    now.tv_sec - s->probe_at.tv_sec >= SPOOL_PROBE_INTERVAL) {
+		__atomic_store_n(&s->probe_ok, spool_probe(s), __ATOMIC_RELAXED);
+		s->probe_at = now;
+	}
+	ok = s->probe_ok;
+	pthread_mutex_unlock(&s->probe_mu);
+	return ok;
 }
 
 static int

@@ -186,6 +186,38 @@ spool__directory_gone__put_fails(void **state)
 	assert_int_equal(mkdir(dir, 0700), 0);	/* for teardown */
 }
 
+static void
+spool__writable__probes_with_a_write_and_leaves_nothing(void **state)
+{
+	struct spool	*s;
+	char		 cmd[128];
+	DIR		*d;
+	struct dirent	*de;
+	int		 n = 0;
+
+	(void)state;
+	assert_non_null(s = spool_open(dir));
+	assert_int_equal(spool_writable(s), 1);
+	/* Asked again within the second: the same answer, no new probe. */
+	assert_int_equal(spool_writable(s), 1);
+	assert_non_null(d = opendir(dir));
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0 &&
+		    strcmp(de->d_name, "rejected") != 0)
+			n++;
+	closedir(d);
+	assert_int_equal(n, 0);
+	assert_int_equal(spool_count(s), 0);
+	spool_free(s);
+	/* A spool whose directory is gone cannot take a write. */
+	assert_non_null(s = spool_open(dir));
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(spool_writable(s), 0);
+	spool_free(s);
+	assert_int_equal(mkdir(dir, 0700), 0);	/* for teardown */
+}
+
 /* Create an empty file name in dir. */
 static void
 touch(const char *name)
@@ -248,6 +280,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(spool__refused_event__kept_aside_not_lost, setup, teardown),
 		cmocka_unit_test_setup_teardown(spool__claim_of_a_dead_process__taken_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(spool__directory_gone__put_fails, setup, teardown),
+		cmocka_unit_test_setup_teardown(spool__writable__probes_with_a_write_and_leaves_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(spool__orphaned_tmp_files__removed_only_when_their_writer_is_gone, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

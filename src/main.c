@@ -110,6 +110,7 @@ main_serve(const struct handler_ctx *ctx, const struct config *cfg)
 	struct main_worker	 mw = { ctx, cfg->max_body };
 	pthread_t		 threads[64];
 	sigset_t		 stop, old;
+	struct timespec		 tick = { 1, 0 };
 	int			 i, n = 0, sig, rc;
 
 	sigemptyset(&stop);
@@ -129,8 +130,11 @@ main_serve(const struct handler_ctx *ctx, const struct config *cfg)
 	if (n == 0)
 		return 1;
 	for (;;) {
-		if (sigwait(&stop, &sig) != 0)
+		/* Once a second: the summaries of repeated log lines. */
+		if ((sig = sigtimedwait(&stop, NULL, &tick)) == -1) {
+			log_tick();
 			continue;
+		}
 		if (sig == SIGHUP) {
 			log_info("SIGHUP ignored: restart to reload the configuration");
 			continue;
@@ -238,5 +242,6 @@ out:
 	store_free(store);
 	config_free(cfg);
 	sig_free();
+	log_flush();
 	return rc;
 }

@@ -45,6 +45,18 @@ store_free(struct store *s)
 	free(s);
 }
 
+/*
+ * libpq's notice processor: the server's WARNINGs and NOTICEs, and the
+ * FATAL it sends before it closes a connection, through log.c (one
+ * prefixed line) instead of libpq's fprintf to stderr.
+ */
+static void
+store_notice(void *arg, const char *message)
+{
+	(void)arg;
+	log_warnx("store: server: %s", message);
+}
+
 /* A usable connection, (re)connecting when needed.  Called with mu held. */
 static PGconn *
 store_conn(struct store *s)
@@ -54,6 +66,8 @@ store_conn(struct store *s)
 	if (s->conn != NULL)
 		PQfinish(s->conn);
 	s->conn = PQconnectdb(s->conninfo);
+	if (s->conn != NULL)
+		PQsetNoticeProcessor(s->conn, store_notice, NULL);
 	if (PQstatus(s->conn) != CONNECTION_OK) {
 		if (!s->down) {
 			log_warnx("store: connect: %s", PQerrorMessage(s->conn));
@@ -112,11 +126,9 @@ store_ingest(struct store *s, const char *batch, size_t n, enum store_result *re
 	    1, NULL, values, NULL, NULL, 0);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		if (PQstatus(c) == CONNECTION_OK && store_data_error(r)) {
-			char	 m[256];
-
-			snprintf(m, sizeof(m), "%s", PQresultErrorMessage(r));
-			m[strcspn(m, "\n")] = '\0';
-			log_warnx("store: batch of %zu refused: %s", n, m);
+			/* log.c makes its DETAIL and CONTEXT lines one line. */
+			log_warnx("store: batch of %zu refused: %s", n,
+			    PQresultErrorMessage(r));
 			rc = 1;
 		} else
 			store_lost(s, "ingest", r);

@@ -126,9 +126,15 @@ store_ingest(struct store *s, const char *batch, size_t n, enum store_result *re
 	    1, NULL, values, NULL, NULL, 0);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		if (PQstatus(c) == CONNECTION_OK && store_data_error(r)) {
-			/* log.c makes its DETAIL and CONTEXT lines one line. */
-			log_warnx("store: batch of %zu refused: %s", n,
-			    PQresultErrorMessage(r));
+			/*
+			 * The primary message only: DETAIL and CONTEXT of a
+			 * data error quote the payload, which is not logged.
+			 */
+			const char	*m = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+
+			log_warnx("store: batch of %zu refused: %s %s", n,
+			    PQresultErrorField(r, PG_DIAG_SQLSTATE),
+			    m != NULL ? m : "(no message)");
 			rc = 1;
 		} else
 			store_lost(s, "ingest", r);

@@ -47,15 +47,57 @@ handler_segments(char *path, const char **last, const char **prev)
 	return 2;
 }
 
-/* One log line for a request that is not answered 200. */
+/*
+ * The request path for the log, escaped: a segment that follows a
+ * vendor's name is a path token, a secret, and shows as "(token)".
+ */
+static void
+handler_log_path(const struct req *req, char *dst, size_t dstsz)
+{
+	static const char	 redacted[] = "(token)", toolong[] = "(path too long)";
+	char			 path[REQ_PATH_MAX], shown[REQ_PATH_MAX];
+	const char		*seg, *end, *prev = NULL, *put;
+	size_t			 o = 0, len, n, prevlen = 0;
+
+	if (req_path(req, path, sizeof(path)) == -1) {
+		log_escape(dst, dstsz, toolong, sizeof(toolong) - 1);
+		return;
+	}
+	for (seg = path;; seg = end + 1) {
+		end = strchr(seg, '/');
+		len = end != NULL ? (size_t)(end - seg) : strlen(seg);
+		put = seg;
+		n = len;
+		if (prev != NULL && len > 0 && vendor_find(prev, prevlen) != NULL) {
+			put = redacted;
+			n = sizeof(redacted) - 1;
+		}
+		/* shown is as large as path: "(token)" may not fit a short one. */
+		if (o + n + 1 >= sizeof(shown))
+			break;
+		memcpy(shown + o, put, n);
+		o += n;
+		if (end == NULL)
+			break;
+		shown[o++] = '/';
+		prev = seg;
+		prevlen = len;
+	}
+	log_escape(dst, dstsz, shown, o);
+}
+
+/* One log line for a request that is not answered 200: who, what, why. */
 static void
 handler_log(const struct req *req, const char *vendor, const struct resp *resp)
 {
-	char	 addr[64];
+	char		 addr[64], method[24], path[160];
+	const char	*m = req->method != NULL ? req->method : "-";
 
-	log_warnx("%s: %s: %d %s", vendor != NULL ? vendor : "request",
+	handler_log_path(req, path, sizeof(path));
+	log_warnx("%s: %s: %s %s: %d %s", vendor != NULL ? vendor : "request",
 	    log_escape(addr, sizeof(addr), req->remote_addr,
-	    strlen(req->remote_addr)), resp->status, resp->message);
+	    strlen(req->remote_addr)), log_escape(method, sizeof(method), m,
+	    strlen(m)), path, resp->status, resp->message);
 }
 
 /* /healthz and /readyz. */

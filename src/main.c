@@ -45,12 +45,32 @@ main_worker(void *arg)
 	return NULL;
 }
 
-/* -t: the configuration was read; check the database and its schema. */
+/*
+ * -t: the configuration was read; check the database and its schema.
+ * A database that does not answer is no reason to refuse to start (the
+ * spool or 503 covers it): warn and return 0.  One that answers with
+ * another schema version, or refuses livehook's login, is: 1.
+ */
 static int
 main_check(const struct config *cfg, struct store *store)
 {
-	int	 v;
+	const char	*path = cfg->path != NULL ? cfg->path : "(defaults)";
+	int		 v;
 
+	switch (store_reach(store)) {
+	case STORE_REACH_BAD:
+		return 1;
+	case STORE_REACH_AWAY:
+		log_warnx("warning: the database does not answer; livehook will "
+		    "start and %s until it does (its schema version is checked "
+		    "by the next -t)", cfg->spool_dir != NULL ?
+		    "spool callbacks" : "answer 503 (no spool_dir)");
+		printf("%s: configuration ok, %zu vendor section(s); database "
+		    "away\n", path, cfg->nvendors);
+		return 0;
+	case STORE_REACH_UP:
+		break;
+	}
 	if ((v = store_schema_version(store)) == -1)
 		return 1;
 	if (v != STORE_SCHEMA_VERSION) {
@@ -59,8 +79,7 @@ main_check(const struct config *cfg, struct store *store)
 		return 1;
 	}
 	printf("%s: configuration ok, %zu vendor section(s); database schema "
-	    "version %d\n", cfg->path != NULL ? cfg->path : "(defaults)",
-	    cfg->nvendors, v);
+	    "version %d\n", path, cfg->nvendors, v);
 	return 0;
 }
 
@@ -91,6 +110,7 @@ main_serve(const struct handler_ctx *ctx, const struct config *cfg)
 	struct main_worker	 mw = { ctx, cfg->max_body };
 	pthread_t		 threads[64];
 	sigset_t		 stop, old;
+	struct timespec		 tick = { 1, 0 };
 	int			 i, n = 0, sig, rc;
 
 	sigemptyset(&stop);
@@ -110,8 +130,11 @@ main_serve(const struct handler_ctx *ctx, const struct config *cfg)
 	if (n == 0)
 		return 1;
 	for (;;) {
-		if (sigwait(&stop, &sig) != 0)
+		/* Once a second: the summaries of repeated log lines. */
+		if ((sig = sigtimedwait(&stop, NULL, &tick)) == -1) {
+			log_tick();
 			continue;
+		}
 		if (sig == SIGHUP) {
 			log_info("SIGHUP ignored: restart to reload the configuration");
 			continue;
@@ -188,6 +211,9 @@ main(int argc, char *argv[])
 	}
 	if (cfg->spool_dir != NULL && (spool = spool_open(cfg->spool_dir)) == NULL)
 		goto out;
+	/* What a worker killed in the middle of spool_put() left behind. */
+	if (spool != NULL)
+		spool_clean(spool);
 	if (drain) {
 		rc = main_drain(spool, store);
 		goto out;
@@ -218,5 +244,6 @@ out:
 	store_free(store);
 	config_free(cfg);
 	sig_free();
+	log_flush();
 	return rc;
 }

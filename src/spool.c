@@ -2,7 +2,6 @@
 #include "autoconfig.h"
 
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <sys/types.h>
 
 #include <dirent.h>
@@ -26,14 +25,21 @@
 #define SPOOL_FILE_MAX		(4 * 1024 * 1024)
 #define SPOOL_SUFFIX		".json"
 #define SPOOL_CLAIM		".claim."
-/* Below this much free space the spool is not ready (for /readyz). */
-#define SPOOL_MIN_FREE		(256 * 1024)
+/* A file being written: ".tmp-<pid>-<name>", renamed to <name> once synced. */
+#define SPOOL_TMP		".tmp-"
+/* spool_writable() writes a probe file this large, at most once per interval. */
+#define SPOOL_PROBE		".probe-"
+#define SPOOL_PROBE_SIZE	4096
+#define SPOOL_PROBE_INTERVAL	1	/* seconds */
 
 struct spool {
 	char		*dir;
 	int		 dirfd;
 	pthread_mutex_t	 mu;		/* seq, and one replay at a time */
 	unsigned long	 seq;
+	pthread_mutex_t	 probe_mu;	/* the two below, one probe at a time */
+	struct timespec	 probe_at;	/* CLOCK_MONOTONIC of the last probe */
+	int		 probe_ok;
 };
 
 struct spool *
@@ -65,6 +71,7 @@ spool_open(const char *dir)
 		return NULL;
 	}
 	pthread_mutex_init(&s->mu, NULL);
+	pthread_mutex_init(&s->probe_mu, NULL);
 	return s;
 }
 
@@ -75,6 +82,7 @@ spool_free(struct spool *s)
 		return;
 	close(s->dirfd);
 	pthread_mutex_destroy(&s->mu);
+	pthread_mutex_destroy(&s->probe_mu);
 	free(s->dir);
 	free(s);
 }
@@ -113,7 +121,7 @@ spool_put(struct spool *s, const char *json, size_t len)
 	snprintf(name, sizeof(name), "%013lld-%010ld-%08d-%08lu" SPOOL_SUFFIX,
 	    (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000,
 	    (long)ts.tv_nsec, (int)getpid(), seq);
-	snprintf(tmp, sizeof(tmp), ".tmp-%s", name);
+	snprintf(tmp, sizeof(tmp), SPOOL_TMP "%d-%s", (int)getpid(), name);
 	if ((fd = openat(s->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
 	    0640)) == -1) {
 		log_warn("spool: create %s/%s", s->dir, tmp);
@@ -148,6 +156,79 @@ out:
 	if (rc == -1)
 		unlinkat(s->dirfd, tmp, 0);
 	return rc;
+}
+
+/*
+ * Whether pid may still be writing a temporary file: any live process,
+ * and this one once it has written (before, the name is a dead
+ * process's whose pid came back, say in a container restarted).
+ */
+static int
+spool_writer_alive(struct spool *s, long pid)
+{
+	char	 path[64], stat[256], *p;
+	ssize_t	 n;
+	int	 fd;
+
+	if (pid == (long)getpid())
+		return s->seq > 0;
+	if (kill((pid_t)pid, 0) == -1 && errno == ESRCH)
+		return 0;
+	/*
+	 * A process killed a moment ago stays a zombie until it is reaped
+	 * (by init, for spawn-fcgi's workers): it writes nothing more.
+	 * Linux: the state follows the ")" in /proc/<pid>/stat, proc(5).
+	 */
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 1;
+	n = read(fd, stat, sizeof(stat) - 1);
+	close(fd);
+	if (n <= 0)
+		return 1;
+	stat[n] = '\0';
+	if ((p = strrchr(stat, ')')) == NULL || p[1] != ' ')
+		return 1;
+	return p[2] != 'Z' && p[2] != 'X';
+}
+
+long
+spool_clean(struct spool *s)
+{
+	DIR		*d;
+	struct dirent	*de;
+	long		 pid, n = 0;
+	char		*end;
+	int		 fd;
+
+	if ((fd = dup(s->dirfd)) == -1 || (d = fdopendir(fd)) == NULL) {
+		log_warn("spool: opendir %s", s->dir);
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	pthread_mutex_lock(&s->mu);
+	rewinddir(d);
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, SPOOL_TMP, strlen(SPOOL_TMP)) != 0)
+			continue;
+		pid = strtol(de->d_name + strlen(SPOOL_TMP), &end, 10);
+		/* Not ours, or its writer is still there: leave it. */
+		if (*end != '-' || pid <= 0 || spool_writer_alive(s, pid))
+			continue;
+		if (unlinkat(s->dirfd, de->d_name, 0) == 0)
+			n++;
+		else if (errno != ENOENT)
+			log_warn("spool: unlink %s/%s", s->dir, de->d_name);
+	}
+	pthread_mutex_unlock(&s->mu);
+	closedir(d);
+	if (n > 0) {
+		fsync(s->dirfd);
+		log_info("spool: removed %ld temporary file(s) of processes that "
+		    "are gone from %s (never acknowledged)", n, s->dir);
+	}
+	return n;
 }
 
 static int
@@ -207,18 +288,47 @@ spool_count(struct spool *s)
 	return n;
 }
 
+/*
+ * Write, sync and remove a probe file as spool_put() writes an event.
+ * 1 when all of it succeeded.  Failures are not logged: /readyz says so.
+ */
+static int
+spool_probe(struct spool *s)
+{
+	char	 name[64], block[SPOOL_PROBE_SIZE];
+	int	 fd, ok;
+
+	snprintf(name, sizeof(name), SPOOL_PROBE "%d", (int)getpid());
+	if ((fd = openat(s->dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0640)) == -1)
+		return 0;
+	memset(block, '\n', sizeof(block));
+	ok = spool_write_all(fd, block, sizeof(block)) == 0 && fsync(fd) == 0;
+	if (close(fd) == -1)
+		ok = 0;
+	if (unlinkat(s->dirfd, name, 0) == -1)
+		ok = 0;
+	return ok;
+}
+
 int
 spool_writable(struct spool *s)
 {
-	struct statvfs	 vfs;
+	struct timespec	 now;
+	int		 ok;
 
-	if (faccessat(s->dirfd, ".", W_OK, AT_EACCESS) == -1 ||
-	    fstatvfs(s->dirfd, &vfs) == -1)
-		return 0;
-	/* Root passes access(2) on a read-only mount: ask the file system. */
-	if (vfs.f_flag & ST_RDONLY)
-		return 0;
-	return (unsigned long long)vfs.f_bavail * vfs.f_frsize >= SPOOL_MIN_FREE;
+	/* A probe under way in another thread: its last answer will do. */
+	if (pthread_mutex_trylock(&s->probe_mu) != 0)
+		return __atomic_load_n(&s->probe_ok, __ATOMIC_RELAXED);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (s->probe_at.tv_sec == 0 ||
+	    now.tv_sec - s->probe_at.tv_sec >= SPOOL_PROBE_INTERVAL) {
+		__atomic_store_n(&s->probe_ok, spool_probe(s), __ATOMIC_RELAXED);
+		s->probe_at = now;
+	}
+	ok = s->probe_ok;
+	pthread_mutex_unlock(&s->probe_mu);
+	return ok;
 }
 
 static int

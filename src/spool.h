@@ -22,10 +22,23 @@ void		 spool_free(struct spool *);
  */
 int		 spool_put(struct spool *, const char *json, size_t len);
 
+/*
+ * Remove the temporary files that processes killed in spool_put() left
+ * (".tmp-<pid>-..." whose pid is not alive; this process's own only
+ * before its first spool_put()).  Those events were never acknowledged.
+ * Returns the number removed, or -1 (logged).
+ */
+long		 spool_clean(struct spool *);
+
 /* Files waiting to be replayed (claimed ones included), or -1. */
 long		 spool_count(struct spool *);
 
-/* 1 when the spool can take writes now: writable, not read-only, with room (for /readyz). */
+/*
+ * 1 when the spool can take a write now, for /readyz: a small probe file
+ * is created, written, synced and removed as spool_put() would, at most
+ * once a second (meanwhile, and while another thread probes, the last
+ * answer is returned).  Thread-safe; never waits for a replay.
+ */
 int		 spool_writable(struct spool *);
 
 /*

@@ -45,6 +45,18 @@ store_free(struct store *s)
 	free(s);
 }
 
+/*
+ * libpq's notice processor: the server's WARNINGs and NOTICEs, and the
+ * FATAL it sends before it closes a connection, through log.c (one
+ * prefixed line) instead of libpq's fprintf to stderr.
+ */
+static void
+store_notice(void *arg, const char *message)
+{
+	(void)arg;
+	log_warnx("store: server: %s", message);
+}
+
 /* A usable connection, (re)connecting when needed.  Called with mu held. */
 static PGconn *
 store_conn(struct store *s)
@@ -54,6 +66,8 @@ store_conn(struct store *s)
 	if (s->conn != NULL)
 		PQfinish(s->conn);
 	s->conn = PQconnectdb(s->conninfo);
+	if (s->conn != NULL)
+		PQsetNoticeProcessor(s->conn, store_notice, NULL);
 	if (PQstatus(s->conn) != CONNECTION_OK) {
 		if (!s->down) {
 			log_warnx("store: connect: %s", PQerrorMessage(s->conn));
@@ -112,11 +126,15 @@ store_ingest(struct store *s, const char *batch, size_t n, enum store_result *re
 	    1, NULL, values, NULL, NULL, 0);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		if (PQstatus(c) == CONNECTION_OK && store_data_error(r)) {
-			char	 m[256];
+			/*
+			 * The primary message only: DETAIL and CONTEXT of a
+			 * data error quote the payload, which is not logged.
+			 */
+			const char	*m = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
 
-			snprintf(m, sizeof(m), "%s", PQresultErrorMessage(r));
-			m[strcspn(m, "\n")] = '\0';
-			log_warnx("store: batch of %zu refused: %s", n, m);
+			log_warnx("store: batch of %zu refused: %s %s", n,
+			    PQresultErrorField(r, PG_DIAG_SQLSTATE),
+			    m != NULL ? m : "(no message)");
 			rc = 1;
 		} else
 			store_lost(s, "ingest", r);
@@ -267,6 +285,32 @@ out:
 	PQclear(r);
 	pthread_mutex_unlock(&s->mu);
 	return v;
+}
+
+enum store_reach
+store_reach(struct store *s)
+{
+	PQconninfoOption	*opts;
+	char			*err = NULL;
+
+	/* A syntax error is the configuration's, not the server's. */
+	if ((opts = PQconninfoParse(s->conninfo, &err)) == NULL) {
+		log_warnx("store: conninfo: %s", err != NULL ? err : "out of memory");
+		PQfreemem(err);
+		return STORE_REACH_BAD;
+	}
+	PQconninfoFree(opts);
+	switch (PQping(s->conninfo)) {
+	case PQPING_OK:
+		return STORE_REACH_UP;
+	case PQPING_REJECT:
+	case PQPING_NO_RESPONSE:
+		return STORE_REACH_AWAY;
+	case PQPING_NO_ATTEMPT:
+	default:
+		log_warnx("store: conninfo: libpq makes no connection attempt with it");
+		return STORE_REACH_BAD;
+	}
 }
 
 const char *

@@ -40,6 +40,16 @@ int		 store_ping(struct store *);
 /* The installed schema version, or -1 (logged). */
 int		 store_schema_version(struct store *);
 
+/* Whether the server can be reached at all (livehook -t). */
+enum store_reach {
+	STORE_REACH_UP,		/* the server answers (credentials not checked) */
+	STORE_REACH_AWAY,	/* no answer, or it refuses connections for now */
+	STORE_REACH_BAD,	/* conninfo itself is unusable (logged) */
+};
+
+/* Ask the server whether it accepts connections (PQping), without logging in. */
+enum store_reach store_reach(struct store *);
+
 const char	*store_result_name(enum store_result);
 
 #endif

@@ -27,6 +27,11 @@ wait "$FAULT_LOAD_PID"
 echo "# backends terminated: $kills; 503s logged: $(grep -c ' 503 ' "$STACK_DIR/livehook.log")"
 fault_count "$out"
 rc=0
+# One prefixed line per log event: libpq's messages flattened, the server's FATAL through log.c.
+raw=$(grep -cv '^livehook: ' "$STACK_DIR/livehook.log")
+echo "# log lines $(wc -l <"$STACK_DIR/livehook.log"), not starting with 'livehook: ' $raw"
+[ "$raw" = 0 ] && echo "ok - every log line starts with 'livehook: '" ||
+    { echo "FAIL - $raw log lines without the prefix: $(grep -v '^livehook: ' "$STACK_DIR/livehook.log" | sort -u | head -3 | tr '\n' '~')"; rc=1; }
 [ "$FAULT_LOST" = 0 ] && echo "ok - lost = 0: no 200 without its row" || { echo "FAIL - lost $FAULT_LOST"; rc=1; }
 [ "$FAULT_DUPS" = 0 ] && echo "ok - duplicates = 0" || { echo "FAIL - duplicates $FAULT_DUPS"; rc=1; }
 [ "$kills" -gt 0 ] && echo "ok - backends were killed under load" || { echo "FAIL - no backend was killed"; rc=1; }

@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "handler.h"
+#include "log.h"
 #include "req.h"
 #include "resp.h"
 #include "sig.h"
@@ -257,6 +258,57 @@ handler__malformed_json__400(void **state)
 	    "{\"event_type\":", "1", 0, &r), 400);
 }
 
+/* run() with stderr captured into log (size logsz); returns the status. */
+static int
+run_logged(const char *method, const char *script, const char *pathinfo,
+    const char *body, const char *cl, char *log, size_t logsz)
+{
+	struct resp	 r;
+	FILE		*f;
+	size_t		 n;
+	int		 saved, status;
+
+	log_flush();
+	fflush(stderr);
+	assert_non_null(f = tmpfile());
+	assert_true((saved = dup(2)) != -1);
+	assert_int_equal(dup2(fileno(f), 2), 2);
+	status = run(method, script, pathinfo, body, cl, 0, &r);
+	log_flush();
+	fflush(stderr);
+	assert_int_equal(dup2(saved, 2), 2);
+	close(saved);
+	rewind(f);
+	n = fread(log, 1, logsz - 1, f);
+	log[n] = '\0';
+	fclose(f);
+	return status;
+}
+
+static void
+handler__refusal_line__names_method_and_path_not_the_token(void **state)
+{
+	char		 log[2048];
+	const char	*jd = "{\"event\":\"publish_started\",\"publishDomain\":\"push.example.com\","
+	    "\"appName\":\"live\",\"streamName\":\"s1\",\"eventTime\":1583676745000}";
+
+	(void)state;
+	assert_int_equal(run_logged("POST", "/livehook", "/jdcloud/wrong-Secret", jd, "1",
+	    log, sizeof(log)), 403);
+	assert_non_null(strstr(log, "livehook: jdcloud: 127.0.0.1: POST /livehook/jdcloud/(token): 403 "));
+	assert_null(strstr(log, "wrong-Secret"));
+	assert_int_equal(run_logged("GET", "/livehook", "/nosuch/x", NULL, NULL,
+	    log, sizeof(log)), 404);
+	assert_string_equal(log, "livehook: request: 127.0.0.1: GET /livehook/nosuch/x: 404 unknown path\n");
+	/* A token in a longer path that routes nowhere is not logged either. */
+	assert_int_equal(run_logged("GET", "/livehook", "/jdcloud/Secret2/more", NULL, NULL,
+	    log, sizeof(log)), 404);
+	assert_non_null(strstr(log, "GET /livehook/jdcloud/(token)/more: 404"));
+	assert_int_equal(run_logged("PUT", "", "/livehook/huawei\n", NULL, NULL,
+	    log, sizeof(log)), 404);
+	assert_non_null(strstr(log, "PUT /livehook/huawei\\x0a: 404"));
+}
+
 int
 main(void)
 {
@@ -269,6 +321,7 @@ main(void)
 		cmocka_unit_test(handler__wrong_signature__403_and_not_stored),
 		cmocka_unit_test(handler__path_token__authenticates_or_403),
 		cmocka_unit_test(handler__malformed_json__400),
+		cmocka_unit_test(handler__refusal_line__names_method_and_path_not_the_token),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -186,6 +186,91 @@ spool__directory_gone__put_fails(void **state)
 	assert_int_equal(mkdir(dir, 0700), 0);	/* for teardown */
 }
 
+static void
+spool__writable__probes_with_a_write_and_leaves_nothing(void **state)
+{
+	struct spool	*s;
+	char		 cmd[128];
+	DIR		*d;
+	struct dirent	*de;
+	int		 n = 0;
+
+	(void)state;
+	assert_non_null(s = spool_open(dir));
+	assert_int_equal(spool_writable(s), 1);
+	/* Asked again within the second: the same answer, no new probe. */
+	assert_int_equal(spool_writable(s), 1);
+	assert_non_null(d = opendir(dir));
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0 &&
+		    strcmp(de->d_name, "rejected") != 0)
+			n++;
+	closedir(d);
+	assert_int_equal(n, 0);
+	assert_int_equal(spool_count(s), 0);
+	spool_free(s);
+	/* A spool whose directory is gone cannot take a write. */
+	assert_non_null(s = spool_open(dir));
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(spool_writable(s), 0);
+	spool_free(s);
+	assert_int_equal(mkdir(dir, 0700), 0);	/* for teardown */
+}
+
+/* Create an empty file name in dir. */
+static void
+touch(const char *name)
+{
+	char	 path[1024];
+	FILE	*f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	assert_non_null(f = fopen(path, "w"));
+	fclose(f);
+}
+
+static int
+exists(const char *name)
+{
+	char	 path[1024];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return access(path, F_OK) == 0;
+}
+
+static void
+spool__orphaned_tmp_files__removed_only_when_their_writer_is_gone(void **state)
+{
+	struct spool	*s;
+	char		 mine[128], live[128];
+
+	(void)state;
+	snprintf(mine, sizeof(mine), ".tmp-%d-1-1-1-1.json", (int)getpid());
+	snprintf(live, sizeof(live), ".tmp-%d-1-1-1-1.json", (int)getppid());
+	touch(".tmp-999999999-1700000000000-0000000001-999999999-00000001.json");
+	touch(mine);
+	touch(live);
+	touch(".tmp-notapid.json");
+	touch("1700000000000-0000000001-00000001-00000001.json");
+	assert_non_null(s = spool_open(dir));
+	/* A dead process's, and this one's before it wrote anything (a pid come back). */
+	assert_int_equal(spool_clean(s), 2);
+	assert_false(exists(".tmp-999999999-1700000000000-0000000001-999999999-00000001.json"));
+	assert_false(exists(mine));
+	/* A live process may be writing it; unknown names and events stay. */
+	assert_true(exists(live));
+	assert_true(exists(".tmp-notapid.json"));
+	assert_int_equal(spool_count(s), 1);
+	/* Once this process has written, its own temporary files are its own. */
+	touch(mine);
+	assert_int_equal(spool_put(s, "{\"n\":1}", 7), 0);
+	assert_int_equal(spool_clean(s), 0);
+	assert_true(exists(mine));
+	assert_int_equal(spool_count(s), 2);
+	spool_free(s);
+}
+
 int
 main(void)
 {
@@ -195,6 +280,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(spool__refused_event__kept_aside_not_lost, setup, teardown),
 		cmocka_unit_test_setup_teardown(spool__claim_of_a_dead_process__taken_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(spool__directory_gone__put_fails, setup, teardown),
+		cmocka_unit_test_setup_teardown(spool__writable__probes_with_a_write_and_leaves_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(spool__orphaned_tmp_files__removed_only_when_their_writer_is_gone, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -178,3 +178,14 @@ buf_json_key(struct buf *b, const char *key)
 	*o = '\0';
 	b->len = (size_t)(o - b->data);
 }
+
+void
+buf_insert(struct buf *b, size_t pos, const void *p, size_t n)
+{
+	if (pos > b->len || buf_reserve(b, n) == -1)
+		return;
+	memmove(b->data + pos + n, b->data + pos, b->len - pos);
+	memcpy(b->data + pos, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}

@@ -21,6 +21,8 @@ void	buf_free(struct buf *);
 int	buf_reserve(struct buf *, size_t n);
 void	buf_add_grow(struct buf *, const void *, size_t);
 void	buf_printf(struct buf *, const char *, ...) __attribute__((format(printf, 2, 3)));
+/* Insert n bytes at pos (at most len), moving what follows. */
+void	buf_insert(struct buf *, size_t pos, const void *, size_t n);
 /* Append a decimal integer (no printf: this is on every request's path). */
 void	buf_i64(struct buf *, int64_t);
 /* The digits of v, without NUL, at the end of out; returns their start. */

@@ -13,6 +13,7 @@
 
 #include <fcgiapp.h>
 
+#include "buf.h"
 #include "fcgi.h"
 #include "handler.h"
 #include "log.h"
@@ -109,10 +110,23 @@ fcgi_init(const char *path)
 	return FCGX_IsCGI() ? 0 : 1;
 }
 
+/*
+ * FCGX_GetParam() compares every meta-variable with strncmp; a request
+ * looks up about ten of some thirty.  Same result, first byte first.
+ */
 static const char *
 fcgi_param(void *ctx, const char *name)
 {
-	return FCGX_GetParam(name, ctx);
+	char	**p;
+	size_t	 len = strlen(name);
+
+	if (len == 0)
+		return NULL;
+	for (p = ctx; *p != NULL; p++)
+		if ((*p)[0] == name[0] && strncmp(*p, name, len) == 0 &&
+		    (*p)[len] == '=')
+			return *p + len + 1;
+	return NULL;
 }
 
 static const char *
@@ -175,18 +189,31 @@ fcgi_req_prepare(struct req *r, size_t max_body)
 	}
 }
 
-/* Format the whole answer (CGI/1.1 response, RFC 3875 section 6). */
-static int
-fcgi_answer(const struct resp *resp, char *out, size_t outsz)
+/*
+ * The whole answer (CGI/1.1 response, RFC 3875 section 6) into out, which
+ * is reset first.  No printf: this is on every request's path.
+ */
+static void
+fcgi_answer(const struct resp *resp, struct buf *out)
 {
-	char	 body[FCGI_BODY_MAX];
-	size_t	 blen;
+	static const char	 tail[] = "\r\nCache-Control: no-store\r\n\r\n";
+	char			 digits[BUF_I64_MAX], *d;
+	size_t			 hdr;
 
-	blen = resp_body(resp, body, sizeof(body));
-	return snprintf(out, outsz,
-	    "Status: %d %s\r\nContent-Type: application/json\r\n"
-	    "Content-Length: %zu\r\nCache-Control: no-store\r\n\r\n%s",
-	    resp->status, resp_status_text(resp->status), blen, body);
+	buf_reset(out);
+	buf_adds(out, "Status: ");
+	buf_i64(out, resp->status);
+	buf_addc(out, ' ');
+	buf_adds(out, resp_status_text(resp->status));
+	buf_adds(out, "\r\nContent-Type: application/json\r\nContent-Length: ");
+	/* The body goes after the headers; its length is known after it. */
+	hdr = out->len;
+	resp_json(resp, out);
+	if (out->failed)
+		return;
+	d = buf_i64_digits(digits, (int64_t)(out->len - hdr));
+	buf_insert(out, hdr, tail, sizeof(tail) - 1);
+	buf_insert(out, hdr, d, (size_t)(digits + sizeof(digits) - d));
 }
 
 /*
@@ -227,13 +254,12 @@ fcgi_read(struct fcgi_job *job, size_t max_body)
 static void
 fcgi_reply(struct fcgi_job *job)
 {
-	char	 out[FCGI_BODY_MAX + 256];
-	int	 n;
+	struct buf	 out = BUF_INIT;
 
-	n = fcgi_answer(&job->resp, out, sizeof(out));
-	if (n > 0)
-		FCGX_PutStr(out, n < (int)sizeof(out) ? n : (int)sizeof(out) - 1,
-		    job->fr.out);
+	fcgi_answer(&job->resp, &out);
+	if (!out.failed)
+		FCGX_PutStr(out.data, (int)out.len, job->fr.out);
+	buf_free(&out);
 	/*
 	 * Close without libfcgi's lingering shutdown (up to 2 s waiting for
 	 * the web server to close first): the input was read to its end.
@@ -443,10 +469,10 @@ fcgi_serve_cgi(const struct handler_ctx *ctx, size_t max_body)
 	extern char	**environ;
 	struct req	 r;
 	struct resp	 resp;
+	struct buf	 out = BUF_INIT;
 	char		*body = NULL;
-	char		 out[FCGI_BODY_MAX + 256];
 	size_t		 want, got;
-	int		 n, rc = -1;
+	int		 rc = -1;
 
 	memset(&r, 0, sizeof(r));
 	memset(&resp, 0, sizeof(resp));
@@ -469,11 +495,12 @@ fcgi_serve_cgi(const struct handler_ctx *ctx, size_t max_body)
 		}
 	}
 	handler_run(ctx, &r, &resp);
-	n = fcgi_answer(&resp, out, sizeof(out));
-	if (n > 0 && fwrite(out, 1, (size_t)n, stdout) == (size_t)n &&
+	fcgi_answer(&resp, &out);
+	if (!out.failed && fwrite(out.data, 1, out.len, stdout) == out.len &&
 	    fflush(stdout) == 0)
 		rc = 0;
 out:
+	buf_free(&out);
 	free(body);
 	return rc;
 }

@@ -14,6 +14,16 @@ resp_set(struct resp *r, int status, const char *fmt, ...)
 	va_list	 ap;
 
 	r->status = status;
+	/* Most reasons are constant: no printf on every answer. */
+	if (strchr(fmt, '%') == NULL) {
+		size_t	 n = strlen(fmt);
+
+		if (n >= sizeof(r->message))
+			n = sizeof(r->message) - 1;
+		memcpy(r->message, fmt, n);
+		r->message[n] = '\0';
+		return;
+	}
 	va_start(ap, fmt);
 	vsnprintf(r->message, sizeof(r->message), fmt, ap);
 	va_end(ap);
@@ -36,16 +46,24 @@ resp_status_text(int status)
 	}
 }
 
+void
+resp_json(const struct resp *r, struct buf *b)
+{
+	/* Success is code 0, which Tencent's and SRS-style callers expect. */
+	buf_adds(b, "{\"code\":");
+	buf_i64(b, r->status == 200 ? 0 : r->status);
+	buf_adds(b, ",\"message\":");
+	buf_json_str(b, r->message, strlen(r->message));
+	buf_addc(b, '}');
+}
+
 size_t
 resp_body(const struct resp *r, char *out, size_t outsz)
 {
 	struct buf	 b = BUF_INIT;
 	size_t		 len;
 
-	/* Success is code 0, which Tencent's and SRS-style callers expect. */
-	buf_printf(&b, "{\"code\":%d,\"message\":", r->status == 200 ? 0 : r->status);
-	buf_json_str(&b, r->message, strlen(r->message));
-	buf_addc(&b, '}');
+	resp_json(r, &b);
 	if (b.failed || outsz == 0) {
 		len = 0;
 		if (outsz > 0)

@@ -98,10 +98,28 @@ log__escape__hides_control_bytes_and_truncates(void **state)
 	assert_non_null(strstr(out, "..."));
 }
 
+static void
+buf__insert__start_middle_end_and_past_the_end(void **state)
+{
+	struct buf	 b = BUF_INIT;
+
+	(void)state;
+	buf_adds(&b, "ac");
+	buf_insert(&b, 1, "b", 1);
+	buf_insert(&b, 0, ">", 1);
+	buf_insert(&b, b.len, "<", 1);
+	/* Past the end: nothing happens. */
+	buf_insert(&b, b.len + 1, "x", 1);
+	assert_string_equal(b.data, ">abc<");
+	assert_int_equal(b.len, 5);
+	buf_free(&b);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(buf__insert__start_middle_end_and_past_the_end),
 		cmocka_unit_test(buf__json_str__escapes_quotes_controls_and_keeps_utf8),
 		cmocka_unit_test(buf__json_str__embedded_nul_is_escaped),
 		cmocka_unit_test(buf__json_key__comma_only_after_first_member),

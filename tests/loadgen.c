@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -69,6 +70,7 @@ static pthread_mutex_t	 out_mu = PTHREAD_MUTEX_INITIALIZER;
 #define PACE_REQ_MAX	8192	/* bytes of one request */
 #define PACE_RESP_MAX	8192	/* bytes of one answer (head and body) */
 #define PACE_EVENTS	64	/* epoll events taken per wait */
+#define PACE_LEAD_NS	10000000LL	/* from the set-up to the first scheduled send */
 #define NSEC		1000000000LL
 
 /* What one keep-alive connection is doing. */
@@ -618,6 +620,8 @@ pace_event(struct pace_conn *c, uint32_t ev, int64_t now)
 	int	 err = 0, status, close_after = 0;
 	socklen_t len = sizeof(err);
 
+	if (c->state == PACE_FREE)
+		return;		/* closed earlier in this round of events */
 	if (c->state == PACE_CONNECTING) {
 		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1 || err != 0) {
 			pace_close(c);
@@ -685,7 +689,7 @@ pace_pct(const int64_t *lat, long n, double p)
 
 	if (n == 0)
 		return 0;
-	k = (long)((double)n * p + 0.999999) - 1;
+	k = (long)ceil((double)n * p) - 1;
 	if (k < 0)
 		k = 0;
 	if (k >= n)
@@ -745,7 +749,7 @@ pace(void)
 			fprintf(stderr, "loadgen: cannot connect to 127.0.0.1:%d\n", port);
 			return 1;
 		}
-	pace_t0 = pace_now() + NSEC / 100;
+	pace_t0 = pace_now() + PACE_LEAD_NS;
 	end = pace_due(pace_n) + (int64_t)PACE_DRAIN_SECS * NSEC;
 	for (;;) {
 		now = pace_now();

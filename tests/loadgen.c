@@ -50,8 +50,10 @@
  * slowing the load down (coordinated omission).  After the last scheduled
  * send it waits PACE_DRAIN_SECS at most for the answers, then prints one
  * line: "PACED rate= secs= sent= 2xx= non2xx= noanswer= achieved= p50_ms=
- * p99_ms= p999_ms= max_ms= conns=" (achieved: answers per second from the
- * first scheduled send to the last answer).
+ * p99_ms= p999_ms= max_ms= conns= lag_p50_ms= lag_p99_ms=" (achieved:
+ * answers per second from the first scheduled send to the last answer;
+ * conns: the most open at once; lag: how late the requests were actually
+ * sent, waiting for a connection included).
  */
 
 static int		 port, clients = 4, per = 500, retry;
@@ -104,6 +106,7 @@ static const char	**pace_line;			/* start of each line of file */
 static size_t		*pace_linelen;
 static int		*pace_status;			/* 0: no answer (yet) */
 static int64_t		*pace_lat;			/* ns from scheduled send to answer */
+static int64_t		*pace_lag;			/* ns from scheduled to actual send */
 static long		 pace_sent, pace_answered;
 static int64_t		 pace_last;			/* time of the last answer */
 
@@ -324,7 +327,8 @@ pace_load(void)
 	pace_linelen = calloc((size_t)pace_n, sizeof(*pace_linelen));
 	pace_status = calloc((size_t)pace_n, sizeof(*pace_status));
 	pace_lat = calloc((size_t)pace_n, sizeof(*pace_lat));
-	if (!pace_line || !pace_linelen || !pace_status || !pace_lat) {
+	pace_lag = calloc((size_t)pace_n, sizeof(*pace_lag));
+	if (!pace_line || !pace_linelen || !pace_status || !pace_lat || !pace_lag) {
 		fprintf(stderr, "loadgen: out of memory for %ld requests\n", pace_n);
 		return -1;
 	}
@@ -462,8 +466,10 @@ pace_send(struct pace_conn *c)
 		}
 		if (n <= 0)
 			return -1;
-		if (c->outoff == 0)
+		if (c->outoff == 0) {
 			pace_sent++;
+			pace_lag[c->req] = pace_now() - pace_due(c->req);
+		}
 		c->outoff += (size_t)n;
 	}
 	c->state = PACE_WAITING;
@@ -735,7 +741,8 @@ pace(void)
 	struct epoll_event	 evs[PACE_EVENTS];
 	struct pace_conn	*c;
 	int64_t			 now, end, *lat;
-	long			 next = 0, queued = 0, i, ok = 0, bad = 0, nlat = 0;
+	long			 next = 0, queued = 0, i, ok = 0, bad = 0, nlat = 0, nlag = 0;
+	double			 lag50, lag99;
 	int			 n, k;
 
 	if (pace_load() == -1)
@@ -788,11 +795,19 @@ pace(void)
 	}
 	qsort(lat, (size_t)nlat, sizeof(*lat), pace_cmp);
 	printf("PACED rate=%ld secs=%d sent=%ld 2xx=%ld non2xx=%ld noanswer=%ld achieved=%.0f "
-	    "p50_ms=%.2f p99_ms=%.2f p999_ms=%.2f max_ms=%.2f conns=%d\n",
+	    "p50_ms=%.2f p99_ms=%.2f p999_ms=%.2f max_ms=%.2f conns=%d",
 	    pace_rate, pace_secs, pace_sent, ok, bad, pace_n - pace_answered,
 	    pace_last > pace_t0 ? (double)pace_answered * NSEC / (double)(pace_last - pace_t0) : 0.0,
 	    pace_pct(lat, nlat, 0.50), pace_pct(lat, nlat, 0.99), pace_pct(lat, nlat, 0.999),
 	    nlat > 0 ? (double)lat[nlat - 1] / 1e6 : 0.0, pace_maxopen);
+	/* How late loadgen itself sent (waiting for a connection included). */
+	for (i = 0; i < pace_n; i++)
+		if (i < queued && pace_status[i] != 0)
+			lat[nlag++] = pace_lag[i];
+	qsort(lat, (size_t)nlag, sizeof(*lat), pace_cmp);
+	lag50 = pace_pct(lat, nlag, 0.50);
+	lag99 = pace_pct(lat, nlag, 0.99);
+	printf(" lag_p50_ms=%.2f lag_p99_ms=%.2f\n", lag50, lag99);
 	free(lat);
 	return fflush(stdout) == 0 ? 0 : 1;
 }

@@ -15,7 +15,6 @@
 #include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -314,6 +313,8 @@ pace_load(void)
 
 	if ((fd = open(pace_file, O_RDONLY)) == -1 || fstat(fd, &st) == -1) {
 		fprintf(stderr, "loadgen: %s: %s\n", pace_file, strerror(errno));
+		if (fd != -1)
+			close(fd);
 		return -1;
 	}
 	p = st.st_size > 0 ? mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0) : NULL;

@@ -1,5 +1,6 @@
 -- wrk.lua -- replay pre-signed livehook callbacks (tests/loadgen -G), each request once,
 -- and count the answers by status so that bench/run can compare 2xx with stored rows.
+-- Any server will do: bench/run also sends the same files to the peer (bench/peer).
 -- Usage: REQUESTS=file wrk -s bench/wrk.lua -t T -c C -d D URL
 local threads = {}
 local counter = 0

@@ -50,6 +50,9 @@
 #define CONFIG_THREADS_DEFAULT	8
 #define CONFIG_THREADS_MAX	64
 #define CONFIG_SECONDS_MAX	86400
+#define CONFIG_READ_TIMEOUT_DEFAULT	10	/* seconds for a request body */
+#define CONFIG_DB_TIMEOUT_DEFAULT	5	/* seconds for each database wait */
+#define CONFIG_TIMEOUT_MAX		300
 /* Room the reader needs beyond the line in inih's buffer ("\r\n\0"). */
 #define CONFIG_LINE_SLACK	3
 
@@ -73,6 +76,8 @@ enum {
 	CONFIG_SEEN_THREADS	= 1 << 3,
 	CONFIG_SEEN_GROUP	= 1 << 4,
 	CONFIG_SEEN_BATCH	= 1 << 5,
+	CONFIG_SEEN_READ_TIMEOUT = 1 << 6,
+	CONFIG_SEEN_DB_TIMEOUT	= 1 << 7,
 };
 
 struct config_ctx {
@@ -408,6 +413,14 @@ config_server_key(struct config_ctx *ctx, const char *name, const char *value)
 			    WRITER_BATCH_MAX);
 		else
 			cfg->batch_max = (size_t)n;
+	} else if (strcmp(name, "read_timeout") == 0) {
+		if (config_once(ctx, name, CONFIG_SEEN_READ_TIMEOUT) == -1)
+			return;
+		if (config_num(value, 1, CONFIG_TIMEOUT_MAX, &n) == -1)
+			config_err(ctx, name, "not a number of seconds from 1 to %d",
+			    CONFIG_TIMEOUT_MAX);
+		else
+			cfg->read_timeout = (int)n;
 	} else
 		config_err(ctx, name, "unknown key");
 }
@@ -419,6 +432,7 @@ config_handler(void *user, const char *section, const char *name,
 {
 	struct config_ctx	*ctx = user;
 	char			*dup;
+	long			 n;
 
 	switch (ctx->sect) {
 	case CONFIG_SECT_NONE:
@@ -427,6 +441,16 @@ config_handler(void *user, const char *section, const char *name,
 	case CONFIG_SECT_BAD:
 		break;
 	case CONFIG_SECT_DATABASE:
+		if (strcmp(name, "timeout") == 0) {
+			if (config_once(ctx, name, CONFIG_SEEN_DB_TIMEOUT) == -1)
+				break;
+			if (config_num(value, 1, CONFIG_TIMEOUT_MAX, &n) == -1)
+				config_err(ctx, name, "not a number of seconds "
+				    "from 1 to %d", CONFIG_TIMEOUT_MAX);
+			else
+				ctx->cfg->db_timeout = (int)n;
+			break;
+		}
 		if (strcmp(name, "conninfo") != 0) {
 			config_err(ctx, name, "unknown key");
 			break;
@@ -643,6 +667,8 @@ config_new(void)
 		return NULL;
 	cfg->max_body = CONFIG_MAX_BODY_DEFAULT;
 	cfg->threads = CONFIG_THREADS_DEFAULT;
+	cfg->read_timeout = CONFIG_READ_TIMEOUT_DEFAULT;
+	cfg->db_timeout = CONFIG_DB_TIMEOUT_DEFAULT;
 	cfg->group_commit = 1;
 	cfg->batch_max = WRITER_BATCH_MAX;
 	if ((cfg->conninfo = strdup("")) == NULL) {

@@ -49,11 +49,13 @@ struct config_vendor {
 struct config {
 	char			*path;
 	char			*conninfo;	/* "" means PG* environment */
+	int			 db_timeout;	/* seconds for each database wait */
 	size_t			 max_body;
 	char			*spool_dir;	/* NULL: none */
 	int			 threads;	/* request threads per process */
 	int			 group_commit;	/* 0: one commit per request */
 	size_t			 batch_max;	/* events per transaction */
+	int			 read_timeout;	/* seconds for a request body */
 	struct config_vendor	 vendors[CONFIG_VENDORS_MAX];
 	size_t			 nvendors;
 };

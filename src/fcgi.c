@@ -1,7 +1,12 @@
 /* fcgi.c -- the FastCGI (and plain CGI) transport: the only file that includes <fcgiapp.h>. */
 #include "autoconfig.h"
 
+#include <sys/socket.h>
+#include <sys/time.h>
+
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stddef.h>
 #include <pthread.h>
 #include <signal.h>
@@ -32,6 +37,20 @@
  * stream buffers included).  At this many, accepting waits.
  */
 #define FCGI_PENDING_MAX	512
+/*
+ * An accepting thread reads a body for at most this long (and each read
+ * waits at most this long) before it hands the request to the reader
+ * thread, which waits for the rest of every slow body at once.
+ */
+#define FCGI_READ_SLICE_MS	20
+/*
+ * A connection answered before its input was read to the end (408, 413)
+ * is kept open this long, reading and dropping input, until the web
+ * server closes it: closing at once makes Apache mod_proxy_fcgi, still
+ * sending the body, answer 503 instead of our status.
+ */
+#define FCGI_LINGER_MS		2000
+#define FCGI_LINGER_MAX		FCGI_PENDING_MAX
 
 static int			 fcgi_listen_fd = 0;	/* FCGI_LISTENSOCK_FILENO */
 static volatile sig_atomic_t	 fcgi_stopping;
@@ -55,8 +74,13 @@ struct fcgi_job {
 	struct req		 r;
 	struct resp		 resp;
 	char			*body;
+	size_t			 want;		/* CONTENT_LENGTH */
+	size_t			 got;		/* bytes of body read */
+	int			 eof;		/* reading is over */
+	int			 drained;	/* the end of stdin was read */
+	int64_t			 deadline;	/* monotonic ms: 408 after it */
 	struct handler_call	 call;
-	struct fcgi_job		*next;		/* in the responder's queue */
+	struct fcgi_job		*next;		/* in a queue */
 };
 
 /* The responder: answers the requests whose transaction has ended. */
@@ -75,6 +99,18 @@ static struct fcgi_responder {
 	PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
 	PTHREAD_COND_INITIALIZER, NULL, &fcgi_out.head, 0, 0, 0, 0, NULL
 };
+
+/* The reader: requests whose bodies come slowly, waited for together. */
+static struct fcgi_reader {
+	pthread_mutex_t			 mu;
+	struct fcgi_job			*head;	/* handed over, not yet polled */
+	int				 linger[FCGI_LINGER_MAX]; /* handed over fds */
+	size_t				 nlinger;
+	int				 wake[2];	/* a pipe: new requests, or stop */
+	int				 stopping;
+	int				 started;
+	pthread_t			 thread;
+} fcgi_in = { PTHREAD_MUTEX_INITIALIZER, NULL, { 0 }, 0, { -1, -1 }, 0, 0, 0 };
 
 /* SIGUSR1 only interrupts accept(2); installed without SA_RESTART. */
 static void
@@ -216,38 +252,142 @@ fcgi_answer(const struct resp *resp, struct buf *out)
 	buf_insert(out, hdr, d, (size_t)(digits + sizeof(digits) - d));
 }
 
+static int64_t
+fcgi_mono_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /*
- * Read the body of an accepted request (exactly CONTENT_LENGTH), and the
- * end of its stdin, so that closing the connection never discards unread
- * input (a TCP reset could cost the web server our answer).
+ * Set up reading job's body (exactly CONTENT_LENGTH, at most max_body)
+ * within timeout seconds: every read of the connection now gives up after
+ * FCGI_READ_SLICE_MS, so that no thread waits for a slow client.
  */
 static void
-fcgi_read(struct fcgi_job *job, size_t max_body)
+fcgi_read_start(struct fcgi_job *job, size_t max_body, int timeout)
 {
+	struct timeval	 tv = { 0, FCGI_READ_SLICE_MS * 1000 };
 	struct req	*r = &job->r;
-	size_t		 want;
-	int		 got;
 
 	r->param = fcgi_param;
 	r->param_ctx = job->fr.envp;
-	if ((want = fcgi_req_prepare(r, max_body)) > 0) {
-		if ((job->body = malloc(want + 1)) == NULL) {
-			r->body_status = 503;
-			r->body_reason = "out of memory";
-			return;
-		}
-		got = FCGX_GetStr(job->body, (int)want, job->fr.in);
-		if (got < 0 || (size_t)got != want) {
-			r->body_status = 400;
-			r->body_reason = "body shorter than CONTENT_LENGTH";
-			return;
-		}
-		job->body[want] = '\0';
-		r->body = job->body;
-		r->body_len = want;
+	job->deadline = fcgi_mono_ms() + (int64_t)timeout * 1000;
+	job->want = fcgi_req_prepare(r, max_body);
+	if (r->body_status != 0) {
+		job->eof = 1;
+		return;
 	}
-	if (r->body_status == 0)
-		(void)FCGX_GetChar(job->fr.in);
+	if (job->want > 0 && (job->body = malloc(job->want + 1)) == NULL) {
+		r->body_status = 503;
+		r->body_reason = "out of memory";
+		job->eof = 1;
+		return;
+	}
+	if (setsockopt(job->fr.ipcFd, SOL_SOCKET, SO_RCVTIMEO, &tv,
+	    sizeof(tv)) == -1)
+		log_warn("fcgi: setsockopt SO_RCVTIMEO");
+}
+
+/*
+ * A read of in timed out: clear the stream's error so that reading can go
+ * on once more input is there.  A read times out only when libfcgi waits
+ * for the start of a record (the web server writes whole records), so
+ * its record state is intact.  Returns 1 for a time-out, 0 for an error
+ * or the end of the input.
+ */
+static int
+fcgi_read_blocked(FCGX_Stream *in)
+{
+	int	 e = FCGX_GetError(in);
+
+	if (e != EAGAIN && e != EWOULDBLOCK)
+		return 0;
+	FCGX_ClearError(in);
+	in->isClosed = 0;
+	return 1;
+}
+
+/*
+ * Read what has arrived of job's body and the end of its stdin (so that
+ * closing the connection never discards unread input, which over TCP
+ * could reset the answer away), until until (monotonic ms).  Returns 1
+ * when job is read (or r.body_status says why not), 0 when it waits for
+ * more input.
+ */
+static int
+fcgi_read_some(struct fcgi_job *job, int64_t until)
+{
+	FCGX_Stream	*in = job->fr.in;
+	struct req	*r = &job->r;
+	size_t		 avail, n;
+	int		 got;
+
+	if (job->eof)
+		return 1;
+	while (job->got < job->want) {
+		/* What libfcgi holds of the current record, else one read. */
+		avail = (size_t)(in->stop - in->rdNext);
+		n = job->want - job->got;
+		if (avail < n)
+			n = avail > 0 ? avail : 1;
+		got = FCGX_GetStr(job->body + job->got, (int)n, in);
+		if (got > 0)
+			job->got += (size_t)got;
+		if ((size_t)got == n) {
+			if (avail == 0 && job->got < job->want &&
+			    fcgi_mono_ms() >= until)
+				return 0;
+			continue;
+		}
+		if (fcgi_read_blocked(in))
+			return 0;
+		r->body_status = 400;
+		r->body_reason = "body shorter than CONTENT_LENGTH";
+		job->eof = 1;
+		return 1;
+	}
+	/* The end of stdin: EOF, or more than CONTENT_LENGTH (ignored). */
+	if (FCGX_GetChar(in) == EOF && fcgi_read_blocked(in))
+		return 0;
+	job->eof = job->drained = 1;
+	if (job->want > 0) {
+		job->body[job->want] = '\0';
+		r->body = job->body;
+		r->body_len = job->want;
+	}
+	return 1;
+}
+
+/*
+ * Have the reader thread close fd once the web server has closed its end
+ * (or after FCGI_LINGER_MS): our answer is sent, its input is not all
+ * read.
+ */
+static void
+fcgi_linger_add(int fd)
+{
+	char	 c = 0;
+	int	 fl;
+
+	(void)shutdown(fd, SHUT_WR);
+	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1) {
+		close(fd);
+		return;
+	}
+	pthread_mutex_lock(&fcgi_in.mu);
+	if (!fcgi_in.started || fcgi_in.nlinger == FCGI_LINGER_MAX) {
+		pthread_mutex_unlock(&fcgi_in.mu);
+		close(fd);
+		return;
+	}
+	fcgi_in.linger[fcgi_in.nlinger++] = fd;
+	pthread_mutex_unlock(&fcgi_in.mu);
+	if (write(fcgi_in.wake[1], &c, 1) == -1 && errno != EAGAIN)
+		log_warn("fcgi: reader wake-up");
 }
 
 /* Send job's answer, end the request, close its connection, free it. */
@@ -255,20 +395,30 @@ static void
 fcgi_reply(struct fcgi_job *job)
 {
 	struct buf	 out = BUF_INIT;
+	int		 fd;
 
 	fcgi_answer(&job->resp, &out);
 	if (!out.failed)
 		FCGX_PutStr(out.data, (int)out.len, job->fr.out);
 	buf_free(&out);
 	/*
-	 * Close without libfcgi's lingering shutdown (up to 2 s waiting for
-	 * the web server to close first): the input was read to its end.
 	 * One request per connection: we announce no FCGI_MPXS_CONNS, and a
 	 * kept connection would tie a thread to an idle web-server socket.
+	 * Input read to its end: close at once, without libfcgi's lingering
+	 * shutdown (a blocking wait of up to 2 s for the web server to close
+	 * first).  Else the reader thread lingers without blocking anyone.
 	 */
-	job->fr.keepConnection = 0;
-	FCGX_Detach(&job->fr);
-	FCGX_Finish_r(&job->fr);
+	if (job->drained) {
+		job->fr.keepConnection = 0;
+		FCGX_Detach(&job->fr);
+		FCGX_Finish_r(&job->fr);
+	} else {
+		fd = job->fr.ipcFd;
+		job->fr.keepConnection = 1;
+		FCGX_Finish_r(&job->fr);
+		if (fd >= 0)
+			fcgi_linger_add(fd);
+	}
 	free(job->body);
 	free(job);
 }
@@ -335,6 +485,150 @@ fcgi_writer_done(struct writer_item *items, void *arg)
 	pthread_mutex_unlock(&fcgi_out.mu);
 }
 
+/* Start a read request; answer it here unless the writer has it now. */
+static void
+fcgi_dispatch(const struct handler_ctx *ctx, struct fcgi_job *job)
+{
+	if (handler_start(ctx, &job->r, &job->resp, &job->call) == 0) {
+		fcgi_reply(job);
+		fcgi_unreserve(1);
+	}
+	/* Else the writer has it, then the responder. */
+}
+
+/* Hand job, whose body has not all arrived, to the reader thread. */
+static void
+fcgi_reader_add(struct fcgi_job *job)
+{
+	char	 c = 0;
+
+	pthread_mutex_lock(&fcgi_in.mu);
+	job->next = fcgi_in.head;
+	fcgi_in.head = job;
+	pthread_mutex_unlock(&fcgi_in.mu);
+	if (write(fcgi_in.wake[1], &c, 1) == -1 && errno != EAGAIN)
+		log_warn("fcgi: reader wake-up");
+}
+
+/* Read and drop what a lingering connection sends; 1 when it is over. */
+static int
+fcgi_linger_read(int fd)
+{
+	char	 trash[4096];
+	ssize_t	 n;
+
+	while ((n = read(fd, trash, sizeof(trash))) > 0)
+		continue;
+	return n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
+/*
+ * The reader thread: wait for the rest of every slow body at once, start
+ * each request when its body is in, answer 408 when its time is up; and
+ * close lingering connections once the web server is done with them.
+ * When stopping, it returns once every body in progress is in or late.
+ */
+static void *
+fcgi_reader_main(void *arg)
+{
+	const struct handler_ctx	*ctx = arg;
+	static struct fcgi_job		*jobs[FCGI_PENDING_MAX];
+	static struct {
+		int	 fd;
+		int64_t	 until;
+	}				 lg[FCGI_LINGER_MAX];
+	static struct pollfd		 pfd[1 + FCGI_PENDING_MAX + FCGI_LINGER_MAX];
+	struct fcgi_job			*job;
+	size_t				 n = 0, nl = 0, i, k;
+	int64_t				 now, next;
+	int				 stopping, timeout, done;
+	char				 drain[64];
+
+	for (;;) {
+		now = fcgi_mono_ms();
+		pthread_mutex_lock(&fcgi_in.mu);
+		while ((job = fcgi_in.head) != NULL && n < FCGI_PENDING_MAX) {
+			fcgi_in.head = job->next;
+			jobs[n++] = job;
+		}
+		for (i = 0; i < fcgi_in.nlinger; i++) {
+			if (nl == FCGI_LINGER_MAX) {
+				close(fcgi_in.linger[i]);
+				continue;
+			}
+			lg[nl].fd = fcgi_in.linger[i];
+			lg[nl++].until = now + FCGI_LINGER_MS;
+		}
+		fcgi_in.nlinger = 0;
+		stopping = fcgi_in.stopping;
+		pthread_mutex_unlock(&fcgi_in.mu);
+		/* Stopping: bodies in progress are still read, to their deadline. */
+		if (stopping && n == 0)
+			break;
+		next = now + 1000;
+		pfd[0].fd = fcgi_in.wake[0];
+		pfd[0].events = POLLIN;
+		for (i = 0; i < n; i++) {
+			pfd[1 + i].fd = jobs[i]->fr.ipcFd;
+			pfd[1 + i].events = POLLIN;
+			pfd[1 + i].revents = 0;
+			if (jobs[i]->deadline < next)
+				next = jobs[i]->deadline;
+		}
+		for (i = 0; i < nl; i++) {
+			pfd[1 + n + i].fd = lg[i].fd;
+			pfd[1 + n + i].events = POLLIN;
+			pfd[1 + n + i].revents = 0;
+			if (lg[i].until < next)
+				next = lg[i].until;
+		}
+		timeout = next > now ? (int)(next - now) : 0;
+		if (poll(pfd, 1 + n + nl, timeout) == -1 && errno != EINTR) {
+			log_warn("fcgi: poll");
+			sleep(1);
+			continue;
+		}
+		if (pfd[0].revents & POLLIN)
+			while (read(fcgi_in.wake[0], drain, sizeof(drain)) > 0)
+				continue;
+		now = fcgi_mono_ms();
+		for (i = k = 0; i < nl; i++) {
+			if ((pfd[1 + n + i].revents != 0 &&
+			    fcgi_linger_read(lg[i].fd)) || now >= lg[i].until)
+				close(lg[i].fd);
+			else
+				lg[k++] = lg[i];
+		}
+		nl = k;
+		for (i = k = 0; i < n; i++) {
+			job = jobs[i];
+			done = 0;
+			if (pfd[1 + i].revents != 0)
+				done = fcgi_read_some(job, now + FCGI_READ_SLICE_MS);
+			if (!done && now >= job->deadline) {
+				job->r.body_status = 408;
+				job->r.body_reason = "request body not received in time";
+				job->eof = done = 1;
+			}
+			if (done)
+				fcgi_dispatch(ctx, job);
+			else
+				jobs[k++] = job;
+		}
+		n = k;
+	}
+	/* No more lingering: connections answered from now on close at once. */
+	pthread_mutex_lock(&fcgi_in.mu);
+	fcgi_in.started = 0;
+	for (i = 0; i < fcgi_in.nlinger; i++)
+		close(fcgi_in.linger[i]);
+	fcgi_in.nlinger = 0;
+	pthread_mutex_unlock(&fcgi_in.mu);
+	for (i = 0; i < nl; i++)
+		close(lg[i].fd);
+	return NULL;
+}
+
 int
 fcgi_start(const struct handler_ctx *ctx)
 {
@@ -348,7 +642,34 @@ fcgi_start(const struct handler_ctx *ctx)
 		return -1;
 	}
 	fcgi_out.started = 1;
+	if (pipe2(fcgi_in.wake, O_CLOEXEC | O_NONBLOCK) == -1) {
+		log_warn("fcgi: pipe");
+		return -1;
+	}
+	if ((rc = pthread_create(&fcgi_in.thread, NULL, fcgi_reader_main,
+	    (void *)ctx)) != 0) {
+		errno = rc;
+		log_warn("fcgi: pthread_create");
+		return -1;
+	}
+	fcgi_in.started = 1;
 	return 0;
+}
+
+/* Stop the reader thread once the bodies it waits for are in or late. */
+static void
+fcgi_reader_stop(void)
+{
+	char	 c = 0;
+
+	if (!fcgi_in.started)
+		return;
+	pthread_mutex_lock(&fcgi_in.mu);
+	fcgi_in.stopping = 1;
+	pthread_mutex_unlock(&fcgi_in.mu);
+	if (write(fcgi_in.wake[1], &c, 1) == -1 && errno != EAGAIN)
+		log_warn("fcgi: reader wake-up");
+	pthread_join(fcgi_in.thread, NULL);
 }
 
 void
@@ -452,12 +773,11 @@ fcgi_serve(const struct handler_ctx *ctx, size_t max_body)
 			sleep(1);
 			continue;
 		}
-		fcgi_read(job, max_body);
-		if (handler_start(ctx, &job->r, &job->resp, &job->call) == 0) {
-			fcgi_reply(job);
-			fcgi_unreserve(1);
-		}
-		/* Else the writer has it, then the responder. */
+		fcgi_read_start(job, max_body, ctx->config->read_timeout);
+		if (fcgi_read_some(job, fcgi_mono_ms() + FCGI_READ_SLICE_MS))
+			fcgi_dispatch(ctx, job);
+		else
+			fcgi_reader_add(job);
 		job = NULL;
 	}
 	fcgi_unregister(self);
@@ -544,4 +864,5 @@ fcgi_shutdown(void)
 		pthread_mutex_unlock(&fcgi_out.mu);
 		nanosleep(&tick, NULL);
 	}
+	fcgi_reader_stop();
 }

@@ -117,6 +117,8 @@ config__null_path__defaults(void **state)
 	assert_int_equal(cfg->threads, 8);
 	assert_int_equal(cfg->group_commit, 1);
 	assert_int_equal(cfg->batch_max, 256);
+	assert_int_equal(cfg->read_timeout, 10);
+	assert_int_equal(cfg->db_timeout, 5);
 	assert_int_equal(cfg->nvendors, 0);
 	assert_int_equal(config_vendor_get(cfg, "huawei", NULL, &v), -1);
 	config_free(cfg);
@@ -137,8 +139,10 @@ config__valid_full_file__loaded(void **state)
 	    "\n"
 	    "[database]\n"
 	    "conninfo = host=/run/postgresql dbname=livehook\n"
+	    "timeout = 2\n"
 	    "[server]\n"
 	    "max_body = 131072\n"
+	    "read_timeout = 30\n"
 	    "spool_dir = /var/spool/livehook\n"
 	    "threads = 4\n"
 	    "group_commit = no\n"
@@ -168,6 +172,8 @@ config__valid_full_file__loaded(void **state)
 	assert_int_equal(cfg->threads, 4);
 	assert_int_equal(cfg->group_commit, 0);
 	assert_int_equal(cfg->batch_max, 64);
+	assert_int_equal(cfg->read_timeout, 30);
+	assert_int_equal(cfg->db_timeout, 2);
 	assert_int_equal(cfg->nvendors, 4);
 
 	assert_int_equal(config_vendor_get(cfg, "jdcloud", NULL, &v), 0);
@@ -243,7 +249,11 @@ config__mistakes__each_reported_with_line(void **state)
 	    "[jdcloud] junk\n"				/* 28 */
 	    "[aliyun:bad/domain]\n"			/* 29 */
 	    "tolerance = 5\n"				/* 30 */
-	    "tolerance = 6\n",				/* 31 */
+	    "tolerance = 6\n"				/* 31 */
+	    "[server]\n"				/* 32 */
+	    "read_timeout = 0\n"			/* 33 */
+	    "[database]\n"				/* 34 */
+	    "timeout = 301\n",				/* 35 */
 	    path, sizeof(path));
 	assert_null(cfg);
 	expect_logged(path, 1, "[] orphan: setting outside any section");
@@ -251,6 +261,8 @@ config__mistakes__each_reported_with_line(void **state)
 	expect_logged(path, 6, "[server] threads: not a number from 1 to 64");
 	expect_logged(path, 7, "[server] max_body: not a number of bytes from 1 to 67108864 (64 MiB)");
 	expect_logged(path, 8, "[server] batch_max: not a number from 1 to 256");
+	expect_logged(path, 33, "[server] read_timeout: not a number of seconds from 1 to 300");
+	expect_logged(path, 35, "[database] timeout: not a number of seconds from 1 to 300");
 	expect_logged(path, 9, "[server] group_commit: not yes or no");
 	expect_logged(path, 10, "[server] spool_dir: not an absolute path");
 	expect_logged(path, 11, "[server] colour: unknown key");

@@ -160,7 +160,7 @@ main(int argc, char *argv[])
 	};
 	const char		*cfgpath = MAIN_CONFIG_DEFAULT, *sockpath = NULL;
 	struct config		*cfg = NULL;
-	struct store		*store = NULL;
+	struct store		*store = NULL, *probe = NULL;
 	struct writer		*writer = NULL;
 	struct spool		*spool = NULL;
 	struct handler_ctx	 ctx;
@@ -203,7 +203,7 @@ main(int argc, char *argv[])
 		goto out;
 	if ((cfg = config_load(cfgpath)) == NULL)
 		goto out;
-	if ((store = store_new(cfg->conninfo)) == NULL)
+	if ((store = store_new(cfg->conninfo, cfg->db_timeout)) == NULL)
 		goto out;
 	if (test) {
 		rc = main_check(cfg, store);
@@ -227,7 +227,10 @@ main(int argc, char *argv[])
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.config = cfg;
 	ctx.writer = writer;
-	ctx.store = store;
+	/* /readyz asks on a connection of its own: never behind the writer. */
+	if ((probe = store_new(cfg->conninfo, cfg->db_timeout)) == NULL)
+		goto out;
+	ctx.store = probe;
 	ctx.spool = spool;
 	if (mode == 0) {
 		rc = fcgi_serve_cgi(&ctx, cfg->max_body) == 0 ? 0 : 1;
@@ -241,6 +244,7 @@ out:
 	writer_free(writer);
 	fcgi_stop();
 	spool_free(spool);
+	store_free(probe);
 	store_free(store);
 	config_free(cfg);
 	sig_free();

@@ -1,25 +1,51 @@
 /* store.c -- events into PostgreSQL: the only libpq user. */
 #include "autoconfig.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <libpq-fe.h>
 
 #include "log.h"
 #include "store.h"
 
+/*
+ * After a wait ran past the deadline the server counts as away for this
+ * long, doubling up to STORE_AWAY_MAX_MS while it stays so: meanwhile
+ * every call fails at once (the events go to the spool) instead of each
+ * waiting out its own deadline and leaving another abandoned backend.
+ */
+#define STORE_AWAY_MS		1000
+#define STORE_AWAY_MAX_MS	30000
+
 struct store {
 	char		*conninfo;
 	PGconn		*conn;
 	pthread_mutex_t	 mu;		/* one user of conn at a time */
 	int		 down;		/* logged the loss; quiet until it is back */
+	int		 timeout_ms;	/* each wait: connect, statement */
+	int64_t		 away_until;	/* monotonic ms; 0: not away */
+	int		 away_ms;	/* the next away period */
+	int		 last_ping;	/* store_ping's answer while another pings */
 };
 
+static int64_t
+store_now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 struct store *
-store_new(const char *conninfo)
+store_new(const char *conninfo, int timeout)
 {
 	struct store	*s;
 
@@ -29,6 +55,8 @@ store_new(const char *conninfo)
 		free(s);
 		return NULL;
 	}
+	s->timeout_ms = (timeout > 0 ? timeout : 1) * 1000;
+	s->away_ms = STORE_AWAY_MS;
 	pthread_mutex_init(&s->mu, NULL);
 	return s;
 }
@@ -57,17 +85,93 @@ store_notice(void *arg, const char *message)
 	log_warnx("store: server: %s", message);
 }
 
-/* A usable connection, (re)connecting when needed.  Called with mu held. */
+/*
+ * Wait until c's socket is ready (POLLIN or POLLOUT in events) or until
+ * deadline (monotonic ms).  1 ready, 0 the deadline passed, -1 error.
+ */
+static int
+store_wait(PGconn *c, short events, int64_t deadline)
+{
+	struct pollfd	 pfd;
+	int64_t		 left;
+	int		 rc;
+
+	if ((pfd.fd = PQsocket(c)) < 0)
+		return -1;
+	pfd.events = events;
+	for (;;) {
+		if ((left = deadline - store_now_ms()) <= 0)
+			return 0;
+		pfd.revents = 0;
+		if ((rc = poll(&pfd, 1, left > INT32_MAX ? INT32_MAX : (int)left)) > 0)
+			return 1;
+		if (rc == 0)
+			return 0;
+		if (errno != EINTR)
+			return -1;
+	}
+}
+
+/* A wait ran past its deadline: drop the connection, count the server as away. */
+static void
+store_timed_out(struct store *s, const char *what)
+{
+	if (!s->down)
+		log_warnx("store: %s: no answer within %d s; events go to the "
+		    "spool, if there is one, while it stays so", what,
+		    s->timeout_ms / 1000);
+	s->down = 1;
+	if (s->conn != NULL) {
+		/*
+		 * No PQcancel: it would wait for a frozen server without a
+		 * bound.  The abandoned statement may still commit; its
+		 * events are spooled too and replay as duplicates.
+		 */
+		PQfinish(s->conn);
+		s->conn = NULL;
+	}
+	s->away_until = store_now_ms() + s->away_ms;
+	if ((s->away_ms *= 2) > STORE_AWAY_MAX_MS)
+		s->away_ms = STORE_AWAY_MAX_MS;
+}
+
+/*
+ * A usable connection, (re)connecting when needed, within the deadline.
+ * NULL while the server counts as away.  Called with mu held.
+ */
 static PGconn *
 store_conn(struct store *s)
 {
+	PostgresPollingStatusType	 st = PGRES_POLLING_WRITING;
+	int64_t				 deadline;
+	int				 rc;
+
 	if (s->conn != NULL && PQstatus(s->conn) == CONNECTION_OK)
 		return s->conn;
 	if (s->conn != NULL)
 		PQfinish(s->conn);
-	s->conn = PQconnectdb(s->conninfo);
-	if (s->conn != NULL)
-		PQsetNoticeProcessor(s->conn, store_notice, NULL);
+	s->conn = NULL;
+	if (s->away_until != 0 && store_now_ms() < s->away_until)
+		return NULL;
+	deadline = store_now_ms() + s->timeout_ms;
+	if ((s->conn = PQconnectStart(s->conninfo)) == NULL) {
+		log_warnx("store: connect: out of memory");
+		return NULL;
+	}
+	/* Before the first message: a FATAL at start-up is one line too. */
+	PQsetNoticeProcessor(s->conn, store_notice, NULL);
+	while (PQstatus(s->conn) != CONNECTION_BAD && st != PGRES_POLLING_OK &&
+	    st != PGRES_POLLING_FAILED) {
+		rc = store_wait(s->conn, st == PGRES_POLLING_READING ? POLLIN :
+		    POLLOUT, deadline);
+		if (rc == 0) {
+			store_timed_out(s, "connect");
+			return NULL;
+		}
+		if (rc == -1)
+			break;
+		st = PQconnectPoll(s->conn);
+	}
 	if (PQstatus(s->conn) != CONNECTION_OK) {
 		if (!s->down) {
 			log_warnx("store: connect: %s", PQerrorMessage(s->conn));
@@ -77,22 +181,80 @@ store_conn(struct store *s)
 		s->conn = NULL;
 		return NULL;
 	}
+	/* Sending a large batch must not block on a server that stopped reading. */
+	if (PQsetnonblocking(s->conn, 1) == -1) {
+		log_warnx("store: connect: %s", PQerrorMessage(s->conn));
+		PQfinish(s->conn);
+		s->conn = NULL;
+		return NULL;
+	}
 	if (s->down)
 		log_info("store: connected again");
 	s->down = 0;
+	s->away_until = 0;
+	s->away_ms = STORE_AWAY_MS;
 	return s->conn;
+}
+
+/*
+ * Send query with its parameters and wait for its result within the
+ * deadline.  The result (to PQclear), or NULL: a wait ran past the
+ * deadline (logged, the connection dropped) or the connection failed
+ * (PQerrorMessage says why).  Called with mu held.
+ */
+static PGresult *
+store_exec(struct store *s, PGconn *c, const char *what, const char *query,
+    int nparams, const char *const *values)
+{
+	PGresult	*r, *first = NULL;
+	int64_t		 deadline = store_now_ms() + s->timeout_ms;
+	int		 rc;
+
+	if (!PQsendQueryParams(c, query, nparams, NULL, values, NULL, NULL, 0))
+		return NULL;
+	while ((rc = PQflush(c)) == 1) {
+		if ((rc = store_wait(c, POLLIN | POLLOUT, deadline)) <= 0)
+			goto fail;
+		if (!PQconsumeInput(c))
+			return NULL;
+	}
+	if (rc == -1)
+		return NULL;
+	while (PQisBusy(c)) {
+		if ((rc = store_wait(c, POLLIN, deadline)) <= 0)
+			goto fail;
+		if (!PQconsumeInput(c))
+			return NULL;
+	}
+	/* One statement: one result, then NULL. */
+	while ((r = PQgetResult(c)) != NULL) {
+		if (first == NULL)
+			first = r;
+		else
+			PQclear(r);
+		if (PQisBusy(c) && (store_wait(c, POLLIN, deadline) <= 0 ||
+		    !PQconsumeInput(c)))
+			break;
+	}
+	return first;
+fail:
+	if (rc == 0)
+		store_timed_out(s, what);
+	return NULL;
 }
 
 /* Forget a connection whose state is unknown; log once. */
 static void
 store_lost(struct store *s, const char *what, PGresult *res)
 {
+	if (s->conn == NULL)		/* timed out: store_timed_out logged it */
+		return;
 	if (!s->down) {
 		log_warnx("store: %s: %s", what, res != NULL ?
 		    PQresultErrorMessage(res) : PQerrorMessage(s->conn));
 		s->down = 1;
 	}
-	if (PQstatus(s->conn) != CONNECTION_OK) {
+	if (PQstatus(s->conn) != CONNECTION_OK || res == NULL) {
 		PQfinish(s->conn);
 		s->conn = NULL;
 	}
@@ -122,10 +284,10 @@ store_ingest(struct store *s, const char *batch, size_t n, enum store_result *re
 
 	if ((c = store_conn(s)) == NULL)
 		return -1;
-	r = PQexecParams(c, "SELECT idx, result FROM livehook.ingest($1::jsonb)",
-	    1, NULL, values, NULL, NULL, 0);
+	r = store_exec(s, c, "ingest",
+	    "SELECT idx, result FROM livehook.ingest($1::jsonb)", 1, values);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		if (PQstatus(c) == CONNECTION_OK && store_data_error(r)) {
+		if (r != NULL && PQstatus(c) == CONNECTION_OK && store_data_error(r)) {
 			/*
 			 * The primary message only: DETAIL and CONTEXT of a
 			 * data error quote the payload, which is not logged.
@@ -250,14 +412,17 @@ store_ping(struct store *s)
 	PGresult	*r;
 	int		 ok = 0;
 
-	pthread_mutex_lock(&s->mu);
+	/* Probes never queue behind each other: one asks, the rest hear. */
+	if (pthread_mutex_trylock(&s->mu) != 0)
+		return s->last_ping;
 	if ((c = store_conn(s)) != NULL) {
-		r = PQexec(c, "SELECT 1");
+		r = store_exec(s, c, "ping", "SELECT 1", 0, NULL);
 		ok = PQresultStatus(r) == PGRES_TUPLES_OK;
 		if (!ok)
 			store_lost(s, "ping", r);
 		PQclear(r);
 	}
+	s->last_ping = ok;
 	pthread_mutex_unlock(&s->mu);
 	return ok;
 }
@@ -274,7 +439,8 @@ store_schema_version(struct store *s)
 		log_warnx("store: the database does not answer");
 		goto out;
 	}
-	r = PQexec(c, "SELECT max(version) FROM livehook.schema_version");
+	r = store_exec(s, c, "schema version",
+	    "SELECT max(version) FROM livehook.schema_version", 0, NULL);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1 ||
 	    PQgetisnull(r, 0, 0)) {
 		log_warnx("store: no livehook schema: %s", PQresultErrorMessage(r));

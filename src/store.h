@@ -18,9 +18,13 @@ struct store;
 
 /*
  * A store for conninfo ("" uses the PG* environment).  Connects lazily;
- * never fails for an unreachable server.  NULL only when out of memory.
+ * never fails for an unreachable server.  No wait for the server (connect,
+ * statement and its commit) lasts longer than timeout seconds: past it
+ * the outcome is unknown (STORE_RETRY), the connection is dropped and the
+ * server counts as away for a second, then two, up to thirty.  NULL only
+ * when out of memory.
  */
-struct store	*store_new(const char *conninfo);
+struct store	*store_new(const char *conninfo, int timeout);
 void		 store_free(struct store *);
 
 /*
@@ -34,7 +38,10 @@ void		 store_free(struct store *);
 int		 store_insert(struct store *, const char *batch, size_t batchlen,
 		    size_t n, enum store_result *res);
 
-/* 1 when the database answers now (reconnecting if needed), else 0. */
+/*
+ * 1 when the database answers now (reconnecting if needed), else 0;
+ * while another thread pings, its last answer at once.
+ */
 int		 store_ping(struct store *);
 
 /* The installed schema version, or -1 (logged). */

@@ -87,6 +87,14 @@ writer_replay(struct writer *w, long max)
 		w->failing = 1;
 		return 0;
 	}
+	/*
+	 * A replay that stored events is as good as a live commit: the
+	 * database is back, so the backlog drains at its speed with no new
+	 * traffic too (before, only a live commit cleared failing, and an
+	 * idle writer waited a second before each slice).
+	 */
+	if (got > 0)
+		w->failing = 0;
 	w->replay_more = got > 0;
 	return got;
 }

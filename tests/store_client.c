@@ -84,7 +84,7 @@ main(int argc, char *argv[])
 		lines[nlines++] = strdup(buf);
 	}
 	fclose(f);
-	if ((store = store_new(argv[optind])) == NULL ||
+	if ((store = store_new(argv[optind], 30)) == NULL ||
 	    (writer = writer_new(store, NULL, 1, group, WRITER_BATCH_MAX, NULL, NULL)) == NULL)
 		return 1;
 	if (waitfile != NULL) {

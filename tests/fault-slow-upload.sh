@@ -3,6 +3,7 @@
 # many slow uploads as livehook has threads plus ten, 1 byte every 2 s, while signed load runs: the
 # load keeps at least 90% of its rate, and livehook answers each slow upload 408 after read_timeout
 # (Apache, still sending the body, then tells its client 503); a body over max_body gets 413.
+# Apache runs contrib/apache/livehook-proxy-fcgi.conf as shipped (mod_reqtimeout, the allow-list).
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -57,6 +58,9 @@ head -c 70000 /dev/zero | tr '\0' 'a' >"$out/big"
 big=$("$_stack_curl" -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
     --data-binary @"$out/big" "$STACK_URL/huawei")
 echo "# a 70,000-byte body (max_body 65536): $big"
+# The snippet's allow-list: 127.0.0.2 is not on it.
+denied=$("$_stack_curl" -s -o /dev/null -w '%{http_code}' --interface 127.0.0.2 "$STACK_URL/healthz")
+echo "# /healthz from 127.0.0.2, not on the snippet's allow-list: $denied"
 cat "$out"/base1 "$out"/during "$out"/base2 >"$out/all"
 fault_count "$out/all"
 rc=0
@@ -65,6 +69,8 @@ rc=0
 [ "$l408" = "$slow" ] && echo "ok - livehook answered every slow upload 408" || { echo "FAIL - $l408 of $slow slow uploads answered 408"; rc=1; }
 [ "$ok2xx" = 0 ] && echo "ok - no slow upload got a 2xx" || { echo "FAIL - $ok2xx slow uploads got a 2xx"; rc=1; }
 [ "$big" = 413 ] && echo "ok - over max_body through Apache: 413" || { echo "FAIL - over max_body through Apache: $big"; rc=1; }
+[ "$denied" = 403 ] && echo "ok - the allow-list of contrib/apache/livehook-proxy-fcgi.conf is on" ||
+    { echo "FAIL - from 127.0.0.2: $denied"; rc=1; }
 [ "$FAULT_LOST" = 0 ] && echo "ok - lost = 0" || { echo "FAIL - lost $FAULT_LOST"; rc=1; }
 rm -rf "$out"
 exit $rc

@@ -257,14 +257,14 @@ Group www-data"
 	{ _stack_apache_common "$mods" ""; cat <<EOF
 LoadModule proxy_module $mods/mod_proxy.so
 LoadModule proxy_fcgi_module $mods/mod_proxy_fcgi.so
+LoadModule authz_host_module $mods/mod_authz_host.so
+LoadModule reqtimeout_module $mods/mod_reqtimeout.so
 $user
 DocumentRoot $STACK_DIR/www
-ProxyFCGIBackendType GENERIC
-<Location "/livehook/">
-	SetHandler "proxy:unix:$STACK_DIR/livehook.sock|fcgi://localhost/"
-	LimitRequestBody 131072
-</Location>
+# contrib/apache/livehook-proxy-fcgi.conf as shipped, on this socket:
 EOF
+	sed "s|/run/livehook/livehook.sock|$STACK_DIR/livehook.sock|" \
+	    "${top_srcdir:-.}/contrib/apache/livehook-proxy-fcgi.conf"
 	} >"$STACK_DIR/apache.conf"
 	_stack_server_cmd=("$prog" -f "$STACK_DIR/apache.conf" -DFOREGROUND)
 }

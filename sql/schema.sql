@@ -1,4 +1,4 @@
--- schema.sql -- the livehook schema for a fresh install (schema version 2).
+-- schema.sql -- the livehook schema for a fresh install (schema version 3).
 --
 -- Apply with:  psql -v ON_ERROR_STOP=1 -f sql/schema.sql
 -- It runs in one transaction and may be applied again (idempotent).
@@ -71,7 +71,6 @@ COMMENT ON COLUMN livehook.callbacks.app IS 'Stream application';
 COMMENT ON COLUMN livehook.callbacks.stream IS 'Stream name';
 COMMENT ON COLUMN livehook.callbacks.event_time IS 'Event time from the vendor (receive time where it sends none)';
 CREATE INDEX IF NOT EXISTS callbacks_received_at_idx ON livehook.callbacks (received_at);
-CREATE INDEX IF NOT EXISTS callbacks_event_key_idx ON livehook.callbacks (vendor, event_key);
 
 CREATE TABLE IF NOT EXISTS livehook.event_keys (
 	vendor		text NOT NULL,
@@ -272,31 +271,47 @@ DROP FUNCTION IF EXISTS livehook.apply_stream(jsonb, text, timestamptz);
 -- under load).  Keys and stream rows are locked in sorted order, so two
 -- batches holding the same events cannot deadlock.
 --
--- 1. Every element gets a callback id; event_keys takes the new keys and
+-- 1. The batch is read once into typed columns (jsonb_to_recordset), and
+--    every element gets a callback id; event_keys takes the new keys and
 --    RETURNING names the elements that are not duplicates (the first of
 --    equal keys within the batch wins).  The same statement inserts those
---    into callbacks and their kind's table.
--- 2. Streams of the new publish/unpublish events: times by upsert, then
---    the live state recomputed from stream_events by event time, not
---    arrival order -- the stream is live while its newest publish has no
---    unpublish of the same session where the vendor has session keys,
---    else at or after it.  A late or repeated unpublish of an older
---    session never closes a newer one.
+--    into callbacks and their kind's table and upserts the times of their
+--    streams (which locks those streams' rows).
+-- 2. The live state of those streams is recomputed from stream_events by
+--    event time, not arrival order, in a statement of its own: its
+--    snapshot, taken after the row locks, sees every event committed by a
+--    batch that held them before.  The stream is live while its newest
+--    publish has no unpublish of the same session where the vendor has
+--    session keys, else at or after it.  A late or repeated unpublish of
+--    an older session never closes a newer one.
 CREATE OR REPLACE FUNCTION livehook.ingest(batch jsonb)
 RETURNS TABLE (idx integer, result text) LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
 	fresh	integer[];
+	sv	text[];
+	sd	text[];
+	sa	text[];
+	ss	text[];
 BEGIN
 	WITH e AS MATERIALIZED (
-		SELECT (a.o - 1)::integer AS i, a.v AS v, a.v->>'kind' AS k,
-		    nextval(pg_get_serial_sequence('livehook.callbacks', 'id')) AS cid,
-		    coalesce(livehook.ms_time(a.v->'event_time'),
-		        livehook.ms_time(a.v->'received_at')) AS et
-		  FROM jsonb_array_elements(batch) WITH ORDINALITY AS a(v, o)
+		SELECT (a.ordinality - 1)::integer AS i, a.*,
+		    nextval('livehook.callbacks_id_seq') AS cid,
+		    to_timestamp(coalesce(a.event_time, a.received_at) / 1000) AS et
+		  FROM ROWS FROM (jsonb_to_recordset(batch) AS (vendor text,
+		    kind text, auth text, event text, event_key text,
+		    remote_addr text, received_at numeric, domain text, app text,
+		    stream text, event_time numeric, session_key text,
+		    client_ip text, node text, params text, error_code text,
+		    error_message text, push_duration numeric, file_key text,
+		    format text, url text, play_url text, storage_path text,
+		    task_id text, segments jsonb, start_time numeric,
+		    end_time numeric, duration numeric, file_size bigint,
+		    width integer, height integer, payload jsonb))
+		    WITH ORDINALITY AS a
 	), keys AS (
 		INSERT INTO livehook.event_keys (vendor, event_key, callback_id)
-		SELECT e.v->>'vendor', e.v->>'event_key', e.cid FROM e
+		SELECT e.vendor, e.event_key, e.cid FROM e
 		 ORDER BY 1, 2, 3
 		ON CONFLICT ON CONSTRAINT event_keys_pkey DO NOTHING
 		RETURNING callback_id
@@ -306,75 +321,64 @@ BEGIN
 		INSERT INTO livehook.callbacks (id, received_at, vendor, kind,
 		    vendor_event, remote_addr, auth, payload, event_key, domain,
 		    app, stream, event_time)
-		SELECT n.cid, coalesce(livehook.ms_time(n.v->'received_at'), now()),
-		    n.v->>'vendor', n.k, n.v->>'event',
-		    CASE WHEN n.v->>'remote_addr' ~ '^[0-9a-fA-F:.]+$'
-		        THEN (n.v->>'remote_addr')::inet END,
-		    n.v->>'auth', coalesce(n.v->'payload', '{}'), n.v->>'event_key',
-		    n.v->>'domain', n.v->>'app', n.v->>'stream', n.et
+		SELECT n.cid, coalesce(to_timestamp(n.received_at / 1000), now()),
+		    n.vendor, n.kind, n.event,
+		    CASE WHEN n.remote_addr ~ '^[0-9a-fA-F:.]+$'
+		        THEN n.remote_addr::inet END,
+		    n.auth, coalesce(n.payload, '{}'), n.event_key,
+		    n.domain, n.app, n.stream, n.et
 		  FROM n
 	), s AS (
 		INSERT INTO livehook.stream_events (callback_id, vendor,
 		    domain, app, stream, event, vendor_event, event_time,
 		    session_key, client_ip, node, params, width, height,
 		    error_code, error_message, push_duration)
-		SELECT n.cid, n.v->>'vendor', n.v->>'domain', n.v->>'app',
-		    n.v->>'stream', n.k, n.v->>'event', n.et, n.v->>'session_key',
-		    n.v->>'client_ip', n.v->>'node', n.v->>'params',
-		    (n.v->>'width')::integer, (n.v->>'height')::integer,
-		    n.v->>'error_code', n.v->>'error_message',
-		    livehook.ms_interval(n.v->'push_duration')
-		  FROM n WHERE n.k IN ('publish', 'unpublish')
+		SELECT n.cid, n.vendor, n.domain, n.app, n.stream, n.kind,
+		    n.event, n.et, n.session_key, n.client_ip, n.node, n.params,
+		    n.width, n.height, n.error_code, n.error_message,
+		    make_interval(secs => n.push_duration / 1000)
+		  FROM n WHERE n.kind IN ('publish', 'unpublish')
 	), r AS (
 		INSERT INTO livehook.recordings (callback_id, vendor, domain,
 		    app, stream, event, vendor_event, event_time, file_key,
 		    format, url, play_url, storage_path, start_time,
 		    end_time, duration, file_size, width, height, segments,
 		    task_id, error_message)
-		SELECT n.cid, n.v->>'vendor', n.v->>'domain', n.v->>'app',
-		    n.v->>'stream', n.k, n.v->>'event', n.et, n.v->>'file_key',
-		    lower(n.v->>'format'), n.v->>'url', n.v->>'play_url',
-		    n.v->>'storage_path', livehook.ms_time(n.v->'start_time'),
-		    livehook.ms_time(n.v->'end_time'),
-		    livehook.ms_interval(n.v->'duration'),
-		    (n.v->>'file_size')::bigint, (n.v->>'width')::integer,
-		    (n.v->>'height')::integer, n.v->'segments', n.v->>'task_id',
-		    n.v->>'error_message'
-		  FROM n WHERE n.k LIKE 'record\_%'
+		SELECT n.cid, n.vendor, n.domain, n.app, n.stream, n.kind,
+		    n.event, n.et, n.file_key, lower(n.format), n.url,
+		    n.play_url, n.storage_path, to_timestamp(n.start_time / 1000),
+		    to_timestamp(n.end_time / 1000),
+		    make_interval(secs => n.duration / 1000), n.file_size,
+		    n.width, n.height, n.segments, n.task_id, n.error_message
+		  FROM n WHERE n.kind LIKE 'record\_%'
 	), p AS (
 		INSERT INTO livehook.snapshots (callback_id, vendor, domain,
 		    app, stream, snapshot_time, url, file_size, width, height)
-		SELECT n.cid, n.v->>'vendor', n.v->>'domain', n.v->>'app',
-		    n.v->>'stream', n.et, n.v->>'url', (n.v->>'file_size')::bigint,
-		    (n.v->>'width')::integer, (n.v->>'height')::integer
-		  FROM n WHERE n.k = 'snapshot'
-	)
-	SELECT coalesce(array_agg(n.i), '{}') INTO fresh FROM n;
-
-	IF EXISTS (SELECT 1 FROM jsonb_array_elements(batch) WITH ORDINALITY AS a(v, o)
-	    WHERE (a.o - 1)::integer = ANY (fresh)
-	      AND a.v->>'kind' IN ('publish', 'unpublish')) THEN
+		SELECT n.cid, n.vendor, n.domain, n.app, n.stream, n.et, n.url,
+		    n.file_size, n.width, n.height
+		  FROM n WHERE n.kind = 'snapshot'
+	), u AS (
 		INSERT INTO livehook.streams AS t (vendor, domain, app, stream,
 		    first_seen, last_event_time, last_publish, last_unpublish)
-		SELECT g.vendor, g.domain, g.app, g.stream, min(g.et), max(g.et),
-		    max(g.et) FILTER (WHERE g.k = 'publish'),
-		    max(g.et) FILTER (WHERE g.k = 'unpublish')
-		  FROM (SELECT a.v->>'vendor' AS vendor, a.v->>'domain' AS domain,
-		           a.v->>'app' AS app, a.v->>'stream' AS stream,
-		           a.v->>'kind' AS k,
-		           coalesce(livehook.ms_time(a.v->'event_time'),
-		               livehook.ms_time(a.v->'received_at')) AS et
-		          FROM jsonb_array_elements(batch) WITH ORDINALITY AS a(v, o)
-		         WHERE (a.o - 1)::integer = ANY (fresh)
-		           AND a.v->>'kind' IN ('publish', 'unpublish')) g
+		SELECT n.vendor, n.domain, n.app, n.stream, min(n.et), max(n.et),
+		    max(n.et) FILTER (WHERE n.kind = 'publish'),
+		    max(n.et) FILTER (WHERE n.kind = 'unpublish')
+		  FROM n WHERE n.kind IN ('publish', 'unpublish')
 		 GROUP BY 1, 2, 3, 4
 		 ORDER BY 1, 2, 3, 4
 		ON CONFLICT ON CONSTRAINT streams_pkey DO UPDATE
 		   SET first_seen = least(t.first_seen, EXCLUDED.first_seen),
 		       last_event_time = greatest(t.last_event_time, EXCLUDED.last_event_time),
 		       last_publish = greatest(t.last_publish, EXCLUDED.last_publish),
-		       last_unpublish = greatest(t.last_unpublish, EXCLUDED.last_unpublish);
+		       last_unpublish = greatest(t.last_unpublish, EXCLUDED.last_unpublish)
+		RETURNING t.vendor, t.domain, t.app, t.stream
+	)
+	SELECT (SELECT coalesce(array_agg(n.i), '{}') FROM n),
+	    array_agg(u.vendor), array_agg(u.domain), array_agg(u.app),
+	    array_agg(u.stream)
+	  INTO fresh, sv, sd, sa, ss FROM u;
 
+	IF sv IS NOT NULL THEN
 		UPDATE livehook.streams t
 		   SET live = x.is_live,
 		       live_since = CASE WHEN x.is_live THEN x.pt END,
@@ -397,12 +401,7 @@ BEGIN
 		                       AND u.session_key IS NULL
 		                       AND u.event_time >= p.event_time)
 		           END AS is_live
-		          FROM (SELECT DISTINCT a.v->>'vendor' AS vendor,
-		                   a.v->>'domain' AS domain, a.v->>'app' AS app,
-		                   a.v->>'stream' AS stream
-		                  FROM jsonb_array_elements(batch) WITH ORDINALITY AS a(v, o)
-		                 WHERE (a.o - 1)::integer = ANY (fresh)
-		                   AND a.v->>'kind' IN ('publish', 'unpublish')) k
+		          FROM unnest(sv, sd, sa, ss) AS k(vendor, domain, app, stream)
 		          LEFT JOIN LATERAL (
 		               SELECT se.event_time, se.session_key, se.client_ip
 		                 FROM livehook.stream_events se
@@ -414,7 +413,6 @@ BEGIN
 		 WHERE t.vendor = x.vendor AND t.domain = x.domain
 		   AND t.app = x.app AND t.stream = x.stream;
 	END IF;
-
 	RETURN QUERY
 	SELECT g.i, CASE WHEN g.i = ANY (fresh) THEN 'ok' ELSE 'duplicate' END
 	  FROM generate_series(0, jsonb_array_length(batch) - 1) AS g(i);
@@ -567,7 +565,7 @@ COMMENT ON COLUMN livehook.daily_usage.recorded_time IS 'Total length of those f
 COMMENT ON COLUMN livehook.daily_usage.recorded_bytes IS 'Total size of those files, bytes';
 COMMENT ON COLUMN livehook.daily_usage.snapshots IS 'Snapshots taken';
 
-INSERT INTO livehook.schema_version (version) VALUES (2)
+INSERT INTO livehook.schema_version (version) VALUES (3)
 ON CONFLICT ON CONSTRAINT schema_version_pkey DO NOTHING;
 
 COMMIT;

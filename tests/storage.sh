@@ -203,6 +203,75 @@ check "upgraded schema version equals livehook's" \
     "$(sed -n 's/^#define STORE_SCHEMA_VERSION[[:space:]]*//p' "$top_srcdir/src/store.h")" \
     "$(psql -X -A -t -q -d upgraded -c 'SELECT max(version) FROM livehook.schema_version')"
 
+# 8. The same mixed events, shuffled, into version 2 (v1 + 001-to-002) and a
+# fresh version 3: every view shows the same rows (version 3 keeps sessions
+# and daily totals per batch, version 2 derived them from all history).
+# Then version 2 upgraded with its rows shows them too.
+# 40 streams of four vendors (Huawei and Tencent with session keys,
+# Aliyun and JD without), 6 sessions each over UTC midnights, files,
+# snapshots, unmapped messages, late repeated unpublishes, missing ones.
+awk 'BEGIN {
+	srand(7); n = 0; t0 = 1714600000000
+	split("huawei tencent aliyun jdcloud", vs, " ")
+	for (st = 0; st < 40; st++) {
+		v = vs[st % 4 + 1]; keyed = (v == "huawei" || v == "tencent")
+		dom = (st % 5 == 0) ? "play.example.com" : "push.example.com"
+		t = t0 + st * 61000
+		for (se = 0; se < 6; se++) {
+			t += int(rand() * 40000000) + 1000
+			d = int(rand() * 20000000) + 60000
+			sk = keyed ? sprintf(",\"session_key\":\"%.0f\"", t) : ""
+			ev(v, "publish", dom, st, t, sk, "")
+			if (rand() < 0.8) ev(v, "record_file_complete", dom, st, t + d / 2, "",
+			    sprintf(",\"file_key\":\"f%d\",\"format\":\"HLS\",\"start_time\":%.0f,\"end_time\":%.0f,\"file_size\":%d", n, t, t + d / 2, int(rand() * 1e8)))
+			if (rand() < 0.3) ev(v, "snapshot", dom, st, t + 1000, "", ",\"url\":\"https://s.example.com/x.jpg\",\"file_size\":2048")
+			if (rand() < 0.1) ev(v, "other", dom, st, t + 2000, "", ",\"event\":\"317\"")
+			if (rand() < 0.85) ev(v, "unpublish", dom, st, t + d, sk, "")
+			if (rand() < 0.2) ev(v, "unpublish", dom, st, t + d + 5000, sk, "")
+			t += d
+		}
+	}
+}
+function ev(v, k, dom, st, t, sk, extra) {
+	printf "{\"vendor\":\"%s\",\"kind\":\"%s\",\"auth\":\"signature\",\"event_key\":\"mx-%d\",\"received_at\":%.0f,\"domain\":\"%s\",\"app\":\"live\",\"stream\":\"mx%d\",\"event_time\":%.0f%s%s,\"payload\":{}}\n", v, k, n++, t + 500, (k ~ /^record/ ? dom : "push.example.com"), st, t, sk, extra
+}' >"$work/mixed.jsonl"
+shuf --random-source=<(yes) "$work/mixed.jsonl" >"$work/mixed-shuf.jsonl"
+psql -q -X -d postgres -c 'CREATE DATABASE v2' -c 'CREATE DATABASE v3' >/dev/null
+PGOPTIONS="-c client_min_messages=warning" psql -q -X -v ON_ERROR_STOP=1 -d v2 -f "$top_srcdir/tests/data/schema-v1.sql" >/dev/null
+PGOPTIONS="-c client_min_messages=warning" psql -q -X -v ON_ERROR_STOP=1 -d v2 -f "$top_srcdir/sql/upgrade/001-to-002.sql" >/dev/null
+PGOPTIONS="-c client_min_messages=warning" psql -q -X -v ON_ERROR_STOP=1 -d v3 -f "$top_srcdir/sql/schema.sql" >/dev/null
+for db in v2 v3; do
+	psql -q -X -d $db -c "INSERT INTO livehook.domain_aliases VALUES ('play.example.com', 'push.example.com')"
+	"$client" -t 4 "$(echo "$PG_CONNINFO" | sed "s/dbname=livehook/dbname=$db/")" "$work/mixed-shuf.jsonl" >"$work/mixed-$db.out"
+done
+check "mixed events into version 2 and 3: the same results" "$(cat "$work/mixed-v2.out")" "$(cat "$work/mixed-v3.out")"
+views() {
+	psql -X -A -t -q -d "$1" -c "SET TIME ZONE 'UTC'" \
+	    -c "SELECT 'live_now', vendor, domain, app, stream, live_since, client_ip, session_key FROM livehook.live_now ORDER BY 2, 3, 4, 5" \
+	    -c "SELECT 'stream_sessions', * FROM livehook.stream_sessions ORDER BY 2, 3, 4, 5, 7, 6" \
+	    -c "SELECT 'recording_files', * FROM livehook.recording_files ORDER BY 2, 3, 4, 5, 6, 7" \
+	    -c "SELECT 'timeline', * FROM livehook.timeline ORDER BY 2, 3, 4, 5, 6, 7, 8" \
+	    -c "SELECT 'daily_usage', * FROM livehook.daily_usage ORDER BY 2, 3, 4" \
+	    -c "SELECT 'streams', * FROM livehook.streams ORDER BY 2, 3, 4, 5" \
+	    -c "SELECT 'rows', (SELECT count(*) FROM livehook.callbacks), (SELECT count(*) FROM livehook.event_keys),
+	        (SELECT count(*) FROM livehook.stream_events), (SELECT count(*) FROM livehook.recordings),
+	        (SELECT count(*) FROM livehook.snapshots)" | sort
+}
+views v2 >"$work/views-v2.txt"
+views v3 >"$work/views-v3.txt"
+check "  ... $(grep -c . "$work/views-v2.txt") view rows, equal in version 2 and 3" "$(cat "$work/views-v2.txt")" "$(cat "$work/views-v3.txt")"
+PGOPTIONS="-c client_min_messages=warning" psql -q -X -v ON_ERROR_STOP=1 -d v2 -f "$top_srcdir/sql/upgrade/002-to-003.sql" >/dev/null ||
+    fail "002-to-003.sql with rows"
+views v2 >"$work/views-v2-up.txt"
+check "  ... and the same after 002-to-003.sql (rows kept)" "$(cat "$work/views-v2.txt")" "$(cat "$work/views-v2-up.txt")"
+check "  ... which made partitions for May 2024" "4" \
+    "$(psql -X -A -t -q -d v2 -c "SELECT count(*) FROM pg_class WHERE relname ~ '_2024_05$' AND relkind = 'r'")"
+sed 's/"mx-\([0-9]*\)"/"my-\1"/; s/"stream":"mx/"stream":"my/' "$work/mixed.jsonl" >"$work/mixed2.jsonl"
+for db in v2 v3; do
+	"$client" -t 4 "$(echo "$PG_CONNINFO" | sed "s/dbname=livehook/dbname=$db/")" "$work/mixed2.jsonl" >/dev/null
+done
+check "  ... and then stores new events as a fresh version 3 does" "$(views v3)" "$(views v2)"
+
 # 8. The scenario through PgBouncer in transaction pooling.
 if command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ]; then
 	bport=$(pg__free_port)

@@ -304,5 +304,40 @@ else
 	fail "pgbouncer is not installed (apt-get install pgbouncer)"
 fi
 
+# 10. Partitions, retention and the deduplication window.
+check "a batch in a month without partitions creates them" "0|ok
+1|ok" "$(q "SELECT * FROM livehook.ingest('[
+ {\"vendor\":\"huawei\",\"kind\":\"publish\",\"auth\":\"signature\",\"event_key\":\"far-1\",\"domain\":\"push.example.com\",\"app\":\"live\",\"stream\":\"far\",\"event_time\":1924992000000,\"received_at\":1924992001000,\"session_key\":\"1\",\"payload\":{}},
+ {\"vendor\":\"huawei\",\"kind\":\"snapshot\",\"auth\":\"signature\",\"event_key\":\"far-2\",\"domain\":\"push.example.com\",\"app\":\"live\",\"stream\":\"far\",\"event_time\":946684800000,\"payload\":{}}]')")"
+check "  ... for both months" "callbacks_2000_01 callbacks_2031_01 snapshots_2000_01 stream_events_2031_01" \
+    "$(q "SELECT string_agg(relname, ' ' ORDER BY relname) FROM pg_class WHERE relname IN ('callbacks_2031_01', 'stream_events_2031_01', 'snapshots_2000_01', 'callbacks_2000_01')")"
+check "  ... and a batch still refused for its data is refused" "1" \
+    "$(q "SELECT * FROM livehook.ingest('[{\"vendor\":\"huawei\",\"kind\":\"nonsense\",\"auth\":\"signature\",\"event_key\":\"bad-kind\",\"event_time\":1924992000000,\"payload\":{}}]')" 2>&1 | grep -c 'callbacks_kind_check')"
+check "maintain() creates this month and the next two" "4 4 4" \
+    "$(q "SELECT livehook.maintain()" >/dev/null; q "SELECT count(*) FROM pg_class WHERE relname ~ ('_' || to_char(now() AT TIME ZONE 'UTC', 'YYYY_MM') || '$') AND relkind = 'r'") $(q "SELECT count(*) FROM pg_class WHERE relname ~ ('_' || to_char((now() AT TIME ZONE 'UTC') + interval '1 month', 'YYYY_MM') || '$') AND relkind = 'r'") $(q "SELECT count(*) FROM pg_class WHERE relname ~ ('_' || to_char((now() AT TIME ZONE 'UTC') + interval '2 months', 'YYYY_MM') || '$') AND relkind = 'r'")"
+check "maintain() with no retention set drops nothing" "" "$(q "SELECT * FROM livehook.maintain() WHERE action = 'dropped'")"
+usage_before=$(q "SELECT * FROM livehook.daily_usage ORDER BY 1, 2, 3")
+sessions_before=$(q "SELECT * FROM livehook.stream_sessions ORDER BY 1, 2, 3, 4, 5, 6")
+streams_before=$(q "SELECT * FROM livehook.streams ORDER BY 1, 2, 3, 4")
+q "UPDATE livehook.settings SET value = 30 WHERE name = 'retention_days'"
+q "UPDATE livehook.event_keys SET first_seen = now() - interval '8 days' WHERE event_key LIKE 'rev-%'"
+check "retention 30 days: maintain() drops the old months, forgets old keys" "dropped|callbacks_2000_01
+dropped|callbacks_2024_05
+dropped|recordings_2000_01
+dropped|recordings_2024_05
+dropped|snapshots_2000_01
+dropped|snapshots_2024_05
+dropped|stream_events_2000_01
+dropped|stream_events_2024_05
+forgot|1000 event keys" "$(q "SELECT * FROM livehook.maintain()")"
+check "  ... the callbacks of those months are gone" "0" \
+    "$(q "SELECT count(*) FROM livehook.callbacks WHERE received_at < now() - interval '30 days'")"
+check "  ... daily_usage unchanged" "$usage_before" "$(q "SELECT * FROM livehook.daily_usage ORDER BY 1, 2, 3")"
+check "  ... stream_sessions unchanged" "$sessions_before" "$(q "SELECT * FROM livehook.stream_sessions ORDER BY 1, 2, 3, 4, 5, 6")"
+check "  ... streams unchanged" "$streams_before" "$(q "SELECT * FROM livehook.streams ORDER BY 1, 2, 3, 4")"
+check "  ... the far-future month stays" "1" "$(q "SELECT count(*) FROM livehook.callbacks WHERE event_key = 'far-1'")"
+check "dedup_days below the longest vendor retry horizon is refused" "1" \
+    "$(q "UPDATE livehook.settings SET value = 3 WHERE name = 'dedup_days'" 2>&1 | grep -c settings_dedup_check)"
+
 echo "# storage: $passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -446,7 +446,8 @@ COMMENT ON FUNCTION livehook.maintain() IS 'Creates partitions ahead, drops thos
 --    where the vendor has session keys, else at or after it.  A late or
 --    repeated unpublish of an older session never closes a newer one.
 CREATE OR REPLACE FUNCTION livehook.ingest(batch jsonb)
-RETURNS TABLE (idx integer, result text) LANGUAGE plpgsql AS $$
+RETURNS TABLE (idx integer, result text) LANGUAGE plpgsql
+SET plan_cache_mode = force_generic_plan AS $$
 #variable_conflict use_column
 DECLARE
 	fresh	integer[];

@@ -4,9 +4,11 @@
 -- One transaction; every row is kept and every view shows what it showed.
 -- It copies the event tables (callbacks, stream_events, recordings,
 -- snapshots) into their partitioned versions, so it needs about their size
--- again in free disk and holds their locks until it commits: stop the
--- livehook workers meanwhile (their spool keeps the callbacks), then start
--- the new ones (livehook -t refuses version 2).
+-- again in free disk and holds their locks until it commits: the workers'
+-- batches wait for it (and fail over to their spool if it takes longer
+-- than their timeouts).  ingest() keeps its arguments and results, so
+-- workers built for version 2 keep working after it; the new livehook -t
+-- refuses version 2.
 --
 --  * The event tables are partitioned by month (callbacks by received_at,
 --    the others by their event time); callbacks_pkey becomes

@@ -428,9 +428,9 @@ COMMENT ON FUNCTION livehook.maintain() IS 'Creates partitions ahead, drops thos
 --    RETURNING names the elements that are not duplicates (the first of
 --    equal keys within the batch wins).  The same statement inserts those
 --    into callbacks and their kind's table and upserts the times of their
---    streams (which locks those streams' rows).  When a row has no
---    partition yet (its month is new), the statement is undone, the
---    partitions are created (partitions_ensure) and it runs again.
+--    streams (which locks those streams' rows).  Before it, the
+--    partitions of a month the batch needs are created if missing
+--    (partitions_ensure).
 -- 2. Sessions of those streams and the daily totals.  Keyed sessions (the
 --    vendor sends a session key) take the earliest publish and the latest
 --    unpublish.  Unkeyed ones (one per publish, ended by the first
@@ -467,10 +467,24 @@ DECLARE
 	ftime	interval[];
 	fbytes	bigint[];
 	fsnap	bigint[];
-	again	boolean := false;
 BEGIN
-	LOOP
-	BEGIN
+	-- The partitions of the batch's months, where one is missing (its
+	-- first batch; maintain() makes them ahead).  Cheaper than catching
+	-- the error, which needs a subtransaction for every batch.
+	IF EXISTS (SELECT 1
+	    FROM (SELECT DISTINCT to_char(v.x AT TIME ZONE 'UTC', '_YYYY_MM') AS m
+	            FROM jsonb_to_recordset(batch) AS a(received_at numeric, event_time numeric),
+	                 LATERAL (VALUES (coalesce(to_timestamp(a.received_at / 1000), now())),
+	                                 (to_timestamp(coalesce(a.event_time, a.received_at) / 1000))) AS v(x)
+	           WHERE v.x IS NOT NULL) p,
+	         unnest(ARRAY['callbacks', 'stream_events', 'recordings', 'snapshots']) AS t(t)
+	   WHERE to_regclass('livehook.' || t.t || p.m) IS NULL) THEN
+		PERFORM livehook.partitions_ensure(ARRAY(
+		    SELECT v.x FROM jsonb_to_recordset(batch) AS a(received_at numeric, event_time numeric),
+		        LATERAL (VALUES (coalesce(to_timestamp(a.received_at / 1000), now())),
+		                        (to_timestamp(coalesce(a.event_time, a.received_at) / 1000))) AS v(x)));
+	END IF;
+
 	WITH e AS MATERIALIZED (
 		SELECT (a.ordinality - 1)::integer AS i, a.*,
 		    nextval('livehook.callbacks_id_seq') AS cid,
@@ -574,19 +588,6 @@ BEGIN
 	           array_agg(f.recorded) AS ftime, array_agg(f.bytes) AS fbytes,
 	           array_agg(f.snaps) AS fsnap
 	          FROM f) z;
-	EXIT;
-	EXCEPTION WHEN check_violation THEN
-		-- 23514 is also "no partition of relation ... found for row".
-		IF again THEN
-			RAISE;
-		END IF;
-		again := true;
-		PERFORM livehook.partitions_ensure(ARRAY(
-		    SELECT v.x FROM jsonb_to_recordset(batch) AS a(received_at numeric, event_time numeric),
-		        LATERAL (VALUES (coalesce(to_timestamp(a.received_at / 1000), now())),
-		                        (to_timestamp(coalesce(a.event_time, a.received_at) / 1000))) AS v(x)));
-	END;
-	END LOOP;
 
 	IF ev IS NOT NULL OR fday IS NOT NULL THEN
 		WITH b AS (

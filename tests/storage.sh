@@ -313,6 +313,14 @@ check "  ... for both months" "callbacks_2000_01 callbacks_2031_01 snapshots_200
     "$(q "SELECT string_agg(relname, ' ' ORDER BY relname) FROM pg_class WHERE relname IN ('callbacks_2031_01', 'stream_events_2031_01', 'snapshots_2000_01', 'callbacks_2000_01')")"
 check "  ... and a batch still refused for its data is refused" "1" \
     "$(q "SELECT * FROM livehook.ingest('[{\"vendor\":\"huawei\",\"kind\":\"nonsense\",\"auth\":\"signature\",\"event_key\":\"bad-kind\",\"event_time\":1924992000000,\"payload\":{}}]')" 2>&1 | grep -c 'callbacks_kind_check')"
+# Eight connections whose batches need the same new month at once.
+race_pids=
+for i in 1 2 3 4 5 6 7 8; do
+	q "SELECT result FROM livehook.ingest('[{\"vendor\":\"huawei\",\"kind\":\"snapshot\",\"auth\":\"signature\",\"event_key\":\"race-$i\",\"domain\":\"push.example.com\",\"app\":\"live\",\"stream\":\"race\",\"event_time\":2057529600000,\"received_at\":2057529600000,\"payload\":{}}]')" >"$work/race-$i.out" 2>&1 &
+	race_pids="$race_pids $!"
+done
+wait $race_pids
+check "  ... eight connections needing the same new month at once: all stored" "8" "$(cat "$work"/race-*.out | grep -c '^ok$')"
 check "maintain() creates this month and the next two" "4 4 4" \
     "$(q "SELECT livehook.maintain()" >/dev/null; q "SELECT count(*) FROM pg_class WHERE relname ~ ('_' || to_char(now() AT TIME ZONE 'UTC', 'YYYY_MM') || '$') AND relkind = 'r'") $(q "SELECT count(*) FROM pg_class WHERE relname ~ ('_' || to_char((now() AT TIME ZONE 'UTC') + interval '1 month', 'YYYY_MM') || '$') AND relkind = 'r'") $(q "SELECT count(*) FROM pg_class WHERE relname ~ ('_' || to_char((now() AT TIME ZONE 'UTC') + interval '2 months', 'YYYY_MM') || '$') AND relkind = 'r'")"
 check "maintain() with no retention set drops nothing" "" "$(q "SELECT * FROM livehook.maintain() WHERE action = 'dropped'")"

@@ -275,7 +275,9 @@ ON CONFLICT ON CONSTRAINT settings_pkey DO NOTHING;
 
 -- Create the month partitions (UTC) of callbacks, stream_events,
 -- recordings and snapshots that hold the times ts, where missing.
--- Serialized by an advisory lock, so concurrent callers create each once.
+-- Serialized by a lock on settings (a table lock, unlike an advisory
+-- lock, also brings this backend's catalog cache up to date, so a caller
+-- that waited sees the partitions the one before it made).
 CREATE OR REPLACE FUNCTION livehook.partitions_ensure(ts timestamptz[])
 RETURNS integer LANGUAGE plpgsql AS $$
 DECLARE
@@ -283,7 +285,7 @@ DECLARE
 	t	text;
 	made	integer := 0;
 BEGIN
-	PERFORM pg_advisory_xact_lock(hashtext('livehook.partitions'));
+	LOCK TABLE livehook.settings IN SHARE ROW EXCLUSIVE MODE;
 	FOR m IN SELECT DISTINCT date_trunc('month', x AT TIME ZONE 'UTC')
 	    FROM unnest(ts) AS x WHERE x IS NOT NULL ORDER BY 1 LOOP
 		FOREACH t IN ARRAY ARRAY['callbacks', 'stream_events', 'recordings', 'snapshots'] LOOP

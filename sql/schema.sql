@@ -1,4 +1,4 @@
--- schema.sql -- the livehook schema for a fresh install (schema version 2).
+-- schema.sql -- the livehook schema for a fresh install (schema version 3).
 --
 -- Apply with:  psql -v ON_ERROR_STOP=1 -f sql/schema.sql
 -- It runs in one transaction and may be applied again (idempotent).
@@ -9,15 +9,25 @@
 -- columns change only with an upgrade script and a NEWS.md entry.
 --
 -- Growth (SPEC section 10):
---  * Time partitioning: callbacks, stream_events, recordings and snapshots
---    carry their time column; none of them has a unique key, so each can be
---    turned into a table PARTITION BY RANGE (received_at / event_time /
---    snapshot_time) and old partitions dropped for retention.
+--  * Time partitioning: callbacks (by received_at), stream_events and
+--    recordings (by event_time) and snapshots (by snapshot_time) are
+--    partitioned by month (UTC), partitions named TABLE_YYYY_MM.
+--    ingest() creates a missing partition when a batch needs it;
+--    livehook.maintain() creates the next ones ahead, drops those past the
+--    retention (livehook.settings) and forgets event keys past the
+--    deduplication window.  Run it daily (contrib/systemd
+--    livehook-maintain.timer, or pg_cron).
 --    Deduplication lives in its own table, event_keys, whose key
---    (vendor, event_key) is never partitioned by time.
---  * Citus: the event tables and streams distribute by stream identity
---    (use "stream" as distribution column; streams' key contains it);
---    event_keys distributes by event_key, whose key contains it.
+--    (vendor, event_key) is never partitioned by time; the only unique key
+--    of a partitioned table, callbacks_pkey, includes received_at.
+--  * What survives retention: streams, sessions (one row per publish
+--    session) and daily_totals (what daily_usage shows), all maintained by
+--    ingest() per batch.
+--  * Citus: the event tables, streams and sessions distribute by stream
+--    identity (use "stream" as distribution column; their keys contain
+--    it); event_keys distributes by event_key, whose key contains it;
+--    domain_aliases and settings are reference tables, daily_totals is
+--    small and stays on the coordinator.
 --  * Nothing here needs named prepared statements (PgBouncer transaction
 --    pooling works).
 
@@ -49,14 +59,14 @@ CREATE TABLE IF NOT EXISTS livehook.callbacks (
 	app		text,
 	stream		text,
 	event_time	timestamptz,
-	CONSTRAINT callbacks_pkey PRIMARY KEY (id),
+	CONSTRAINT callbacks_pkey PRIMARY KEY (id, received_at),
 	CONSTRAINT callbacks_kind_check CHECK (kind IN ('publish', 'unpublish',
 	    'record_started', 'record_paused', 'record_resumed',
 	    'record_file_started', 'record_file_complete', 'record_over',
 	    'record_failed', 'snapshot', 'other')),
 	CONSTRAINT callbacks_auth_check CHECK (auth IN ('signature', 'token', 'unsigned'))
-);
-COMMENT ON TABLE livehook.callbacks IS 'One row per accepted delivery that was not a duplicate';
+) PARTITION BY RANGE (received_at);
+COMMENT ON TABLE livehook.callbacks IS 'One row per accepted delivery that was not a duplicate (partitioned by month of received_at)';
 COMMENT ON COLUMN livehook.callbacks.id IS 'Callback id, referenced by the event tables';
 COMMENT ON COLUMN livehook.callbacks.received_at IS 'When livehook received the delivery';
 COMMENT ON COLUMN livehook.callbacks.vendor IS 'jdcloud, aliyun, huawei or tencent';
@@ -71,7 +81,9 @@ COMMENT ON COLUMN livehook.callbacks.app IS 'Stream application';
 COMMENT ON COLUMN livehook.callbacks.stream IS 'Stream name';
 COMMENT ON COLUMN livehook.callbacks.event_time IS 'Event time from the vendor (receive time where it sends none)';
 CREATE INDEX IF NOT EXISTS callbacks_received_at_idx ON livehook.callbacks (received_at);
-CREATE INDEX IF NOT EXISTS callbacks_event_key_idx ON livehook.callbacks (vendor, event_key);
+-- timeline's kind = 'other' rows by their time, without reading the rest.
+CREATE INDEX IF NOT EXISTS callbacks_other_idx ON livehook.callbacks ((coalesce(event_time, received_at)))
+    WHERE kind = 'other';
 
 CREATE TABLE IF NOT EXISTS livehook.event_keys (
 	vendor		text NOT NULL,
@@ -80,7 +92,7 @@ CREATE TABLE IF NOT EXISTS livehook.event_keys (
 	first_seen	timestamptz NOT NULL DEFAULT now(),
 	CONSTRAINT event_keys_pkey PRIMARY KEY (vendor, event_key)
 );
-COMMENT ON TABLE livehook.event_keys IS 'Deduplication: one row per distinct event, kept apart so the event tables can be partitioned by time';
+COMMENT ON TABLE livehook.event_keys IS 'Deduplication: one row per distinct event seen within the deduplication window (settings dedup_days), kept apart so the event tables can be partitioned by time';
 COMMENT ON COLUMN livehook.event_keys.vendor IS 'Vendor of the event';
 COMMENT ON COLUMN livehook.event_keys.event_key IS 'Digest of the normalized event';
 COMMENT ON COLUMN livehook.event_keys.callback_id IS 'The callbacks row that stored it';
@@ -105,8 +117,8 @@ CREATE TABLE IF NOT EXISTS livehook.stream_events (
 	error_message	text,
 	push_duration	interval,
 	CONSTRAINT stream_events_event_check CHECK (event IN ('publish', 'unpublish'))
-);
-COMMENT ON TABLE livehook.stream_events IS 'Publish and unpublish events of every vendor';
+) PARTITION BY RANGE (event_time);
+COMMENT ON TABLE livehook.stream_events IS 'Publish and unpublish events of every vendor (partitioned by month of event_time)';
 COMMENT ON COLUMN livehook.stream_events.callback_id IS 'The callbacks row of this event';
 COMMENT ON COLUMN livehook.stream_events.vendor IS 'Vendor';
 COMMENT ON COLUMN livehook.stream_events.domain IS 'Push domain';
@@ -154,8 +166,8 @@ CREATE TABLE IF NOT EXISTS livehook.recordings (
 	    'record_paused', 'record_resumed', 'record_file_started',
 	    'record_file_complete', 'record_over', 'record_failed')),
 	CONSTRAINT recordings_file_size_check CHECK (file_size IS NULL OR file_size >= 0)
-);
-COMMENT ON TABLE livehook.recordings IS 'Recording events of every vendor (every record_* kind)';
+) PARTITION BY RANGE (event_time);
+COMMENT ON TABLE livehook.recordings IS 'Recording events of every vendor (every record_* kind; partitioned by month of event_time)';
 COMMENT ON COLUMN livehook.recordings.callback_id IS 'The callbacks row of this event';
 COMMENT ON COLUMN livehook.recordings.vendor IS 'Vendor';
 COMMENT ON COLUMN livehook.recordings.domain IS 'Domain as the vendor sends it (Aliyun: the play domain; see domain_aliases)';
@@ -192,8 +204,8 @@ CREATE TABLE IF NOT EXISTS livehook.snapshots (
 	file_size	bigint,
 	width		integer,
 	height		integer
-);
-COMMENT ON TABLE livehook.snapshots IS 'Snapshots taken of streams, every vendor';
+) PARTITION BY RANGE (snapshot_time);
+COMMENT ON TABLE livehook.snapshots IS 'Snapshots taken of streams, every vendor (partitioned by month of snapshot_time)';
 COMMENT ON COLUMN livehook.snapshots.callback_id IS 'The callbacks row of this event';
 COMMENT ON COLUMN livehook.snapshots.vendor IS 'Vendor';
 COMMENT ON COLUMN livehook.snapshots.domain IS 'Domain';
@@ -244,6 +256,66 @@ COMMENT ON TABLE livehook.domain_aliases IS 'Maps a play (or other) domain to it
 COMMENT ON COLUMN livehook.domain_aliases.alias IS 'Domain as some callbacks carry it (e.g. an Aliyun play domain)';
 COMMENT ON COLUMN livehook.domain_aliases.domain IS 'The push domain it stands for';
 
+CREATE TABLE IF NOT EXISTS livehook.sessions (
+	vendor		text NOT NULL,
+	domain		text NOT NULL,
+	app		text NOT NULL,
+	stream		text NOT NULL,
+	session_key	text,
+	started_at	timestamptz,
+	ended_at	timestamptz
+);
+COMMENT ON TABLE livehook.sessions IS 'One row per publish session, maintained by ingest() (stream_sessions shows it); survives retention';
+COMMENT ON COLUMN livehook.sessions.vendor IS 'Vendor';
+COMMENT ON COLUMN livehook.sessions.domain IS 'Push domain as stored';
+COMMENT ON COLUMN livehook.sessions.app IS 'Application';
+COMMENT ON COLUMN livehook.sessions.stream IS 'Stream name';
+COMMENT ON COLUMN livehook.sessions.session_key IS 'Session key; NULL where the vendor has none (then one row per publish, paired with unpublishes by time order)';
+COMMENT ON COLUMN livehook.sessions.started_at IS 'Earliest publish of the session; NULL while only its unpublish is known';
+COMMENT ON COLUMN livehook.sessions.ended_at IS 'Its unpublish (keyed: the latest; unkeyed: the first before the next publish), NULL while live';
+CREATE UNIQUE INDEX IF NOT EXISTS sessions_key_idx ON livehook.sessions (vendor, domain, app, stream, session_key);
+CREATE INDEX IF NOT EXISTS sessions_stream_idx ON livehook.sessions (vendor, domain, app, stream, started_at)
+    WHERE session_key IS NULL;
+CREATE INDEX IF NOT EXISTS sessions_started_at_idx ON livehook.sessions (started_at);
+
+CREATE TABLE IF NOT EXISTS livehook.daily_totals (
+	day		date NOT NULL,
+	vendor		text NOT NULL,
+	domain		text NOT NULL,
+	slot		integer NOT NULL,
+	sessions	bigint NOT NULL DEFAULT 0,
+	streamed_time	interval NOT NULL DEFAULT '0',
+	recording_files	bigint NOT NULL DEFAULT 0,
+	recorded_time	interval NOT NULL DEFAULT '0',
+	recorded_bytes	bigint NOT NULL DEFAULT 0,
+	snapshots	bigint NOT NULL DEFAULT 0,
+	CONSTRAINT daily_totals_pkey PRIMARY KEY (day, vendor, domain, slot)
+);
+COMMENT ON TABLE livehook.daily_totals IS 'Per UTC day, vendor and stored domain: the sums daily_usage shows, added to by ingest() per batch; survives retention';
+COMMENT ON COLUMN livehook.daily_totals.day IS 'UTC day (of the session start, file report, snapshot)';
+COMMENT ON COLUMN livehook.daily_totals.vendor IS 'Vendor';
+COMMENT ON COLUMN livehook.daily_totals.domain IS 'Domain as stored (daily_usage merges aliases)';
+COMMENT ON COLUMN livehook.daily_totals.slot IS 'Backend pid of the connection that added it: concurrent batches add to different rows instead of waiting for one';
+COMMENT ON COLUMN livehook.daily_totals.sessions IS 'Publish sessions started';
+COMMENT ON COLUMN livehook.daily_totals.streamed_time IS 'Total length of the ended sessions';
+COMMENT ON COLUMN livehook.daily_totals.recording_files IS 'Recording files finished';
+COMMENT ON COLUMN livehook.daily_totals.recorded_time IS 'Total length of those files';
+COMMENT ON COLUMN livehook.daily_totals.recorded_bytes IS 'Total size of those files, bytes';
+COMMENT ON COLUMN livehook.daily_totals.snapshots IS 'Snapshots taken';
+
+CREATE TABLE IF NOT EXISTS livehook.settings (
+	name		text NOT NULL,
+	value		integer NOT NULL,
+	CONSTRAINT settings_pkey PRIMARY KEY (name),
+	CONSTRAINT settings_value_check CHECK (value >= 0),
+	CONSTRAINT settings_dedup_check CHECK (name <> 'dedup_days' OR value >= 4)
+);
+COMMENT ON TABLE livehook.settings IS 'Settings of the SQL side, read by livehook.maintain()';
+COMMENT ON COLUMN livehook.settings.name IS 'retention_days: months of callbacks, stream_events, recordings and snapshots wholly older than this many days are dropped (0: keep forever); dedup_days: event keys are remembered this long (at least 4: the longest vendor retry horizon is about 3.2 days)';
+COMMENT ON COLUMN livehook.settings.value IS 'Value, days';
+INSERT INTO livehook.settings (name, value) VALUES ('retention_days', 0), ('dedup_days', 7)
+ON CONFLICT ON CONSTRAINT settings_pkey DO NOTHING;
+
 -- The domain the views show for d.
 CREATE OR REPLACE FUNCTION livehook.canonical_domain(d text) RETURNS text
 LANGUAGE sql STABLE AS $$
@@ -262,41 +334,177 @@ COMMENT ON FUNCTION livehook.ms_interval(jsonb) IS 'Milliseconds to interval (NU
 -- Version 1 updated streams per event through this function; gone since 2.
 DROP FUNCTION IF EXISTS livehook.apply_stream(jsonb, text, timestamptz);
 
+-- Create the month partitions (UTC) of callbacks, stream_events,
+-- recordings and snapshots that hold the times ts, where missing.
+-- Serialized by a lock on settings (a table lock, unlike an advisory
+-- lock, also brings this backend's catalog cache up to date, so a caller
+-- that waited sees the partitions the one before it made).
+CREATE OR REPLACE FUNCTION livehook.partitions_ensure(ts timestamptz[])
+RETURNS integer LANGUAGE plpgsql AS $$
+DECLARE
+	m	timestamp;
+	t	text;
+	made	integer := 0;
+BEGIN
+	LOCK TABLE livehook.settings IN SHARE ROW EXCLUSIVE MODE;
+	FOR m IN SELECT DISTINCT date_trunc('month', x AT TIME ZONE 'UTC')
+	    FROM unnest(ts) AS x WHERE x IS NOT NULL ORDER BY 1 LOOP
+		FOREACH t IN ARRAY ARRAY['callbacks', 'stream_events', 'recordings', 'snapshots'] LOOP
+			IF to_regclass(format('livehook.%I', t || to_char(m, '_YYYY_MM'))) IS NULL THEN
+				EXECUTE format('CREATE TABLE livehook.%I PARTITION OF livehook.%I FOR VALUES FROM (%L) TO (%L)',
+				    t || to_char(m, '_YYYY_MM'), t, m AT TIME ZONE 'UTC',
+				    (m + interval '1 month') AT TIME ZONE 'UTC');
+				-- As sql/reporting.sql grants every table.
+				IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'livehook_reporting') THEN
+					EXECUTE format('GRANT SELECT ON livehook.%I TO livehook_reporting',
+					    t || to_char(m, '_YYYY_MM'));
+				END IF;
+				made := made + 1;
+			END IF;
+		END LOOP;
+	END LOOP;
+	RETURN made;
+END
+$$;
+COMMENT ON FUNCTION livehook.partitions_ensure(timestamptz[]) IS 'Creates the missing month partitions of the event tables for the given times; returns how many';
+
+-- The periodic maintenance, one transaction: partitions for this month and
+-- the next two, the drop of every month partition wholly older than
+-- settings retention_days (0: none), and the event keys older than
+-- settings dedup_days.  Returns one row per action.  Run it daily.
+CREATE OR REPLACE FUNCTION livehook.maintain()
+RETURNS TABLE (action text, object text) LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+	keep	integer;
+	dedup	integer;
+	r	record;
+	n	bigint;
+BEGIN
+	SELECT s.value INTO keep FROM livehook.settings s WHERE s.name = 'retention_days';
+	SELECT s.value INTO dedup FROM livehook.settings s WHERE s.name = 'dedup_days';
+	n := livehook.partitions_ensure(ARRAY[now(), now() + interval '1 month',
+	    now() + interval '2 months']);
+	IF n > 0 THEN
+		action := 'created'; object := n || ' partitions'; RETURN NEXT;
+	END IF;
+	IF coalesce(keep, 0) > 0 THEN
+		FOR r IN SELECT c.relname
+		    FROM pg_inherits i
+		    JOIN pg_class c ON c.oid = i.inhrelid
+		    JOIN pg_class p ON p.oid = i.inhparent
+		    JOIN pg_namespace ns ON ns.oid = p.relnamespace
+		   WHERE ns.nspname = 'livehook'
+		     AND p.relname IN ('callbacks', 'stream_events', 'recordings', 'snapshots')
+		     AND c.relname ~ '_[0-9]{4}_[0-9]{2}$'
+		     AND (to_date(right(c.relname, 7), 'YYYY_MM')::timestamp
+		          + interval '1 month') AT TIME ZONE 'UTC' <= now() - make_interval(days => keep)
+		   ORDER BY p.relname, c.relname LOOP
+			EXECUTE format('DROP TABLE livehook.%I', r.relname);
+			action := 'dropped'; object := r.relname; RETURN NEXT;
+		END LOOP;
+	END IF;
+	DELETE FROM livehook.event_keys k
+	 WHERE k.first_seen < now() - make_interval(days => greatest(coalesce(dedup, 7), 4));
+	GET DIAGNOSTICS n = ROW_COUNT;
+	IF n > 0 THEN
+		action := 'forgot'; object := n || ' event keys'; RETURN NEXT;
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION livehook.maintain() IS 'Creates partitions ahead, drops those past retention_days, forgets event keys past dedup_days; run daily';
+
 -- Store a batch of events (a JSON array as livehook's event_to_json()
 -- writes them) in the caller's transaction: one row per element of the
 -- result, idx (0-based) and 'ok' or 'duplicate'.  Idempotent on
--- (vendor, event_key); concurrent deliveries of one event store it once.
+-- (vendor, event_key) within the deduplication window; concurrent
+-- deliveries of one event store it once.
 --
 -- Set-based: a fixed number of statements per batch, not per event (the
 -- executor start-up of per-event statements was most of PostgreSQL's time
--- under load).  Keys and stream rows are locked in sorted order, so two
--- batches holding the same events cannot deadlock.
+-- under load).  Rows are locked in one order -- event keys, then streams,
+-- then daily totals, each sorted -- so two batches cannot deadlock.
 --
--- 1. Every element gets a callback id; event_keys takes the new keys and
+-- 1. The batch is read once into typed columns (jsonb_to_recordset), and
+--    every element gets a callback id; event_keys takes the new keys and
 --    RETURNING names the elements that are not duplicates (the first of
 --    equal keys within the batch wins).  The same statement inserts those
---    into callbacks and their kind's table.
--- 2. Streams of the new publish/unpublish events: times by upsert, then
---    the live state recomputed from stream_events by event time, not
---    arrival order -- the stream is live while its newest publish has no
---    unpublish of the same session where the vendor has session keys,
---    else at or after it.  A late or repeated unpublish of an older
---    session never closes a newer one.
+--    into callbacks and their kind's table and upserts the times of their
+--    streams (which locks those streams' rows).  Before it, the
+--    partitions of a month the batch needs are created if missing
+--    (partitions_ensure).
+-- 2. Sessions of those streams and the daily totals.  Keyed sessions (the
+--    vendor sends a session key) take the earliest publish and the latest
+--    unpublish.  Unkeyed ones (one per publish, ended by the first
+--    unpublish before the next publish) are recomputed from the earliest
+--    new event on, and the session before it keeps its end when that is
+--    earlier: the work is bounded by the batch's times, not the stream's
+--    history.  The changes of the sessions, files and snapshots are added
+--    to daily_totals.
+-- 3. The live state of those streams, by event time, not arrival order, in
+--    a statement of its own: its snapshot, taken after the row locks, sees
+--    every event committed by a batch that held them before.  The stream is
+--    live while its newest publish has no unpublish of the same session
+--    where the vendor has session keys, else at or after it.  A late or
+--    repeated unpublish of an older session never closes a newer one.
 CREATE OR REPLACE FUNCTION livehook.ingest(batch jsonb)
-RETURNS TABLE (idx integer, result text) LANGUAGE plpgsql AS $$
+RETURNS TABLE (idx integer, result text) LANGUAGE plpgsql
+SET plan_cache_mode = force_generic_plan AS $$
 #variable_conflict use_column
 DECLARE
 	fresh	integer[];
+	-- The new publish and unpublish events.
+	ev	text[];
+	ed	text[];
+	ea	text[];
+	es	text[];
+	ek	text[];
+	etime	timestamptz[];
+	esk	text[];
+	-- The new files and snapshots per day, vendor and domain.
+	fday	date[];
+	fv	text[];
+	fd	text[];
+	ff	bigint[];
+	ftime	interval[];
+	fbytes	bigint[];
+	fsnap	bigint[];
 BEGIN
+	-- The partitions of the batch's months, where one is missing (its
+	-- first batch; maintain() makes them ahead).  Cheaper than catching
+	-- the error, which needs a subtransaction for every batch.
+	IF EXISTS (SELECT 1
+	    FROM (SELECT DISTINCT to_char(v.x AT TIME ZONE 'UTC', '_YYYY_MM') AS m
+	            FROM jsonb_to_recordset(batch) AS a(received_at numeric, event_time numeric),
+	                 LATERAL (VALUES (coalesce(to_timestamp(a.received_at / 1000), now())),
+	                                 (to_timestamp(coalesce(a.event_time, a.received_at) / 1000))) AS v(x)
+	           WHERE v.x IS NOT NULL) p,
+	         unnest(ARRAY['callbacks', 'stream_events', 'recordings', 'snapshots']) AS t(t)
+	   WHERE to_regclass('livehook.' || t.t || p.m) IS NULL) THEN
+		PERFORM livehook.partitions_ensure(ARRAY(
+		    SELECT v.x FROM jsonb_to_recordset(batch) AS a(received_at numeric, event_time numeric),
+		        LATERAL (VALUES (coalesce(to_timestamp(a.received_at / 1000), now())),
+		                        (to_timestamp(coalesce(a.event_time, a.received_at) / 1000))) AS v(x)));
+	END IF;
+
 	WITH e AS MATERIALIZED (
-		SELECT (a.o - 1)::integer AS i, a.v AS v, a.v->>'kind' AS k,
-		    nextval(pg_get_serial_sequence('livehook.callbacks', 'id')) AS cid,
-		    coalesce(livehook.ms_time(a.v->'event_time'),
-		        livehook.ms_time(a.v->'received_at')) AS et
-		  FROM jsonb_array_elements(batch) WITH ORDINALITY AS a(v, o)
+		SELECT (a.ordinality - 1)::integer AS i, a.*,
+		    nextval('livehook.callbacks_id_seq') AS cid,
+		    to_timestamp(coalesce(a.event_time, a.received_at) / 1000) AS et
+		  FROM ROWS FROM (jsonb_to_recordset(batch) AS (vendor text,
+		    kind text, auth text, event text, event_key text,
+		    remote_addr text, received_at numeric, domain text, app text,
+		    stream text, event_time numeric, session_key text,
+		    client_ip text, node text, params text, error_code text,
+		    error_message text, push_duration numeric, file_key text,
+		    format text, url text, play_url text, storage_path text,
+		    task_id text, segments jsonb, start_time numeric,
+		    end_time numeric, duration numeric, file_size bigint,
+		    width integer, height integer, payload jsonb))
+		    WITH ORDINALITY AS a
 	), keys AS (
 		INSERT INTO livehook.event_keys (vendor, event_key, callback_id)
-		SELECT e.v->>'vendor', e.v->>'event_key', e.cid FROM e
+		SELECT e.vendor, e.event_key, e.cid FROM e
 		 ORDER BY 1, 2, 3
 		ON CONFLICT ON CONSTRAINT event_keys_pkey DO NOTHING
 		RETURNING callback_id
@@ -306,75 +514,181 @@ BEGIN
 		INSERT INTO livehook.callbacks (id, received_at, vendor, kind,
 		    vendor_event, remote_addr, auth, payload, event_key, domain,
 		    app, stream, event_time)
-		SELECT n.cid, coalesce(livehook.ms_time(n.v->'received_at'), now()),
-		    n.v->>'vendor', n.k, n.v->>'event',
-		    CASE WHEN n.v->>'remote_addr' ~ '^[0-9a-fA-F:.]+$'
-		        THEN (n.v->>'remote_addr')::inet END,
-		    n.v->>'auth', coalesce(n.v->'payload', '{}'), n.v->>'event_key',
-		    n.v->>'domain', n.v->>'app', n.v->>'stream', n.et
+		SELECT n.cid, coalesce(to_timestamp(n.received_at / 1000), now()),
+		    n.vendor, n.kind, n.event,
+		    CASE WHEN n.remote_addr ~ '^[0-9a-fA-F:.]+$'
+		        THEN n.remote_addr::inet END,
+		    n.auth, coalesce(n.payload, '{}'), n.event_key,
+		    n.domain, n.app, n.stream, n.et
 		  FROM n
 	), s AS (
 		INSERT INTO livehook.stream_events (callback_id, vendor,
 		    domain, app, stream, event, vendor_event, event_time,
 		    session_key, client_ip, node, params, width, height,
 		    error_code, error_message, push_duration)
-		SELECT n.cid, n.v->>'vendor', n.v->>'domain', n.v->>'app',
-		    n.v->>'stream', n.k, n.v->>'event', n.et, n.v->>'session_key',
-		    n.v->>'client_ip', n.v->>'node', n.v->>'params',
-		    (n.v->>'width')::integer, (n.v->>'height')::integer,
-		    n.v->>'error_code', n.v->>'error_message',
-		    livehook.ms_interval(n.v->'push_duration')
-		  FROM n WHERE n.k IN ('publish', 'unpublish')
+		SELECT n.cid, n.vendor, n.domain, n.app, n.stream, n.kind,
+		    n.event, n.et, n.session_key, n.client_ip, n.node, n.params,
+		    n.width, n.height, n.error_code, n.error_message,
+		    make_interval(secs => n.push_duration / 1000)
+		  FROM n WHERE n.kind IN ('publish', 'unpublish')
 	), r AS (
 		INSERT INTO livehook.recordings (callback_id, vendor, domain,
 		    app, stream, event, vendor_event, event_time, file_key,
 		    format, url, play_url, storage_path, start_time,
 		    end_time, duration, file_size, width, height, segments,
 		    task_id, error_message)
-		SELECT n.cid, n.v->>'vendor', n.v->>'domain', n.v->>'app',
-		    n.v->>'stream', n.k, n.v->>'event', n.et, n.v->>'file_key',
-		    lower(n.v->>'format'), n.v->>'url', n.v->>'play_url',
-		    n.v->>'storage_path', livehook.ms_time(n.v->'start_time'),
-		    livehook.ms_time(n.v->'end_time'),
-		    livehook.ms_interval(n.v->'duration'),
-		    (n.v->>'file_size')::bigint, (n.v->>'width')::integer,
-		    (n.v->>'height')::integer, n.v->'segments', n.v->>'task_id',
-		    n.v->>'error_message'
-		  FROM n WHERE n.k LIKE 'record\_%'
+		SELECT n.cid, n.vendor, n.domain, n.app, n.stream, n.kind,
+		    n.event, n.et, n.file_key, lower(n.format), n.url,
+		    n.play_url, n.storage_path, to_timestamp(n.start_time / 1000),
+		    to_timestamp(n.end_time / 1000),
+		    make_interval(secs => n.duration / 1000), n.file_size,
+		    n.width, n.height, n.segments, n.task_id, n.error_message
+		  FROM n WHERE n.kind LIKE 'record\_%'
 	), p AS (
 		INSERT INTO livehook.snapshots (callback_id, vendor, domain,
 		    app, stream, snapshot_time, url, file_size, width, height)
-		SELECT n.cid, n.v->>'vendor', n.v->>'domain', n.v->>'app',
-		    n.v->>'stream', n.et, n.v->>'url', (n.v->>'file_size')::bigint,
-		    (n.v->>'width')::integer, (n.v->>'height')::integer
-		  FROM n WHERE n.k = 'snapshot'
-	)
-	SELECT coalesce(array_agg(n.i), '{}') INTO fresh FROM n;
-
-	IF EXISTS (SELECT 1 FROM jsonb_array_elements(batch) WITH ORDINALITY AS a(v, o)
-	    WHERE (a.o - 1)::integer = ANY (fresh)
-	      AND a.v->>'kind' IN ('publish', 'unpublish')) THEN
+		SELECT n.cid, n.vendor, n.domain, n.app, n.stream, n.et, n.url,
+		    n.file_size, n.width, n.height
+		  FROM n WHERE n.kind = 'snapshot'
+	), u AS (
 		INSERT INTO livehook.streams AS t (vendor, domain, app, stream,
 		    first_seen, last_event_time, last_publish, last_unpublish)
-		SELECT g.vendor, g.domain, g.app, g.stream, min(g.et), max(g.et),
-		    max(g.et) FILTER (WHERE g.k = 'publish'),
-		    max(g.et) FILTER (WHERE g.k = 'unpublish')
-		  FROM (SELECT a.v->>'vendor' AS vendor, a.v->>'domain' AS domain,
-		           a.v->>'app' AS app, a.v->>'stream' AS stream,
-		           a.v->>'kind' AS k,
-		           coalesce(livehook.ms_time(a.v->'event_time'),
-		               livehook.ms_time(a.v->'received_at')) AS et
-		          FROM jsonb_array_elements(batch) WITH ORDINALITY AS a(v, o)
-		         WHERE (a.o - 1)::integer = ANY (fresh)
-		           AND a.v->>'kind' IN ('publish', 'unpublish')) g
+		SELECT n.vendor, n.domain, n.app, n.stream, min(n.et), max(n.et),
+		    max(n.et) FILTER (WHERE n.kind = 'publish'),
+		    max(n.et) FILTER (WHERE n.kind = 'unpublish')
+		  FROM n WHERE n.kind IN ('publish', 'unpublish')
 		 GROUP BY 1, 2, 3, 4
 		 ORDER BY 1, 2, 3, 4
 		ON CONFLICT ON CONSTRAINT streams_pkey DO UPDATE
 		   SET first_seen = least(t.first_seen, EXCLUDED.first_seen),
 		       last_event_time = greatest(t.last_event_time, EXCLUDED.last_event_time),
 		       last_publish = greatest(t.last_publish, EXCLUDED.last_publish),
-		       last_unpublish = greatest(t.last_unpublish, EXCLUDED.last_unpublish);
+		       last_unpublish = greatest(t.last_unpublish, EXCLUDED.last_unpublish)
+	), f AS (
+		SELECT (n.et AT TIME ZONE 'UTC')::date AS day, n.vendor, n.domain,
+		    count(*) FILTER (WHERE n.kind = 'record_file_complete') AS files,
+		    coalesce(sum(coalesce(make_interval(secs => n.duration / 1000),
+		        to_timestamp(n.end_time / 1000) - to_timestamp(n.start_time / 1000)))
+		        FILTER (WHERE n.kind = 'record_file_complete'), '0') AS recorded,
+		    coalesce(sum(n.file_size) FILTER (WHERE n.kind = 'record_file_complete'), 0) AS bytes,
+		    count(*) FILTER (WHERE n.kind = 'snapshot') AS snaps
+		  FROM n WHERE n.kind IN ('record_file_complete', 'snapshot')
+		 GROUP BY 1, 2, 3
+	)
+	SELECT x.fresh, y.ev, y.ed, y.ea, y.es, y.ek, y.et, y.esk,
+	    z.fday, z.fv, z.fd, z.ff, z.ftime, z.fbytes, z.fsnap
+	  INTO fresh, ev, ed, ea, es, ek, etime, esk,
+	    fday, fv, fd, ff, ftime, fbytes, fsnap
+	  FROM (SELECT coalesce(array_agg(n.i), '{}') AS fresh FROM n) x,
+	       (SELECT array_agg(n.vendor) AS ev, array_agg(n.domain) AS ed,
+	           array_agg(n.app) AS ea, array_agg(n.stream) AS es,
+	           array_agg(n.kind) AS ek, array_agg(n.et) AS et,
+	           array_agg(n.session_key) AS esk
+	          FROM n WHERE n.kind IN ('publish', 'unpublish')) y,
+	       (SELECT array_agg(f.day) AS fday, array_agg(f.vendor) AS fv,
+	           array_agg(f.domain) AS fd, array_agg(f.files) AS ff,
+	           array_agg(f.recorded) AS ftime, array_agg(f.bytes) AS fbytes,
+	           array_agg(f.snaps) AS fsnap
+	          FROM f) z;
 
+	IF ev IS NOT NULL OR fday IS NOT NULL THEN
+		WITH b AS (
+			SELECT * FROM unnest(ev, ed, ea, es, ek, etime, esk)
+			    AS b(vendor, domain, app, stream, kind, t, session_key)
+		), g AS (
+			SELECT b.vendor, b.domain, b.app, b.stream, b.session_key,
+			    min(b.t) FILTER (WHERE b.kind = 'publish') AS ps,
+			    max(b.t) FILTER (WHERE b.kind = 'unpublish') AS ue
+			  FROM b WHERE b.session_key IS NOT NULL
+			 GROUP BY 1, 2, 3, 4, 5
+		), kold AS (
+			SELECT s.started_at, s.ended_at, s.vendor, s.domain
+			  FROM livehook.sessions s JOIN g
+			    ON s.vendor = g.vendor AND s.domain = g.domain AND s.app = g.app
+			   AND s.stream = g.stream AND s.session_key = g.session_key
+		), kup AS (
+			INSERT INTO livehook.sessions AS s (vendor, domain, app, stream,
+			    session_key, started_at, ended_at)
+			SELECT g.vendor, g.domain, g.app, g.stream, g.session_key, g.ps, g.ue
+			  FROM g ORDER BY 1, 2, 3, 4, 5
+			ON CONFLICT (vendor, domain, app, stream, session_key) DO UPDATE
+			   SET started_at = least(s.started_at, EXCLUDED.started_at),
+			       ended_at = greatest(s.ended_at, EXCLUDED.ended_at)
+			RETURNING s.started_at, s.ended_at, s.vendor, s.domain
+		), k AS (
+			SELECT b.vendor, b.domain, b.app, b.stream, min(b.t) AS tmin
+			  FROM b WHERE b.session_key IS NULL
+			 GROUP BY 1, 2, 3, 4
+		), udel AS (
+			DELETE FROM livehook.sessions s USING k
+			 WHERE s.vendor = k.vendor AND s.domain = k.domain
+			   AND s.app = k.app AND s.stream = k.stream
+			   AND s.session_key IS NULL
+			   AND s.started_at >= coalesce((SELECT max(q.started_at)
+			       FROM livehook.sessions q
+			      WHERE q.vendor = k.vendor AND q.domain = k.domain
+			        AND q.app = k.app AND q.stream = k.stream
+			        AND q.session_key IS NULL AND q.started_at < k.tmin), k.tmin)
+			RETURNING s.started_at, s.ended_at, s.vendor, s.domain, s.app, s.stream
+		), o AS (
+			SELECT q.*, k.tmin, lead(q.started_at) OVER (
+			        PARTITION BY q.vendor, q.domain, q.app, q.stream
+			        ORDER BY q.started_at) AS next_start
+			  FROM (SELECT w.vendor, w.domain, w.app, w.stream, w.started_at,
+			           w.ended_at FROM udel w
+			        UNION ALL
+			        SELECT b.vendor, b.domain, b.app, b.stream, b.t, NULL
+			          FROM b WHERE b.session_key IS NULL AND b.kind = 'publish') q
+			  JOIN k ON q.vendor = k.vendor AND q.domain = k.domain
+			   AND q.app = k.app AND q.stream = k.stream
+		), uins AS (
+			INSERT INTO livehook.sessions (vendor, domain, app, stream,
+			    session_key, started_at, ended_at)
+			SELECT o.vendor, o.domain, o.app, o.stream, NULL, o.started_at,
+			    CASE WHEN o.ended_at < o.tmin THEN o.ended_at ELSE (
+			        SELECT min(x.event_time) FROM livehook.stream_events x
+			         WHERE x.vendor = o.vendor AND x.domain = o.domain
+			           AND x.app = o.app AND x.stream = o.stream
+			           AND x.event = 'unpublish' AND x.session_key IS NULL
+			           AND x.event_time >= greatest(o.started_at, o.tmin)
+			           AND (o.next_start IS NULL OR x.event_time < o.next_start)) END
+			  FROM o
+			RETURNING started_at, ended_at, vendor, domain
+		), d AS (
+			SELECT (x.started_at AT TIME ZONE 'UTC')::date AS day, x.vendor,
+			    x.domain, x.sign AS sessions,
+			    x.sign * coalesce(x.ended_at - x.started_at, '0') AS streamed,
+			    0::bigint AS files, '0'::interval AS recorded,
+			    0::bigint AS bytes, 0::bigint AS snaps
+			  FROM (SELECT kup.*, 1 AS sign FROM kup
+			        UNION ALL SELECT kold.*, -1 FROM kold
+			        UNION ALL SELECT uins.*, 1 FROM uins
+			        UNION ALL SELECT udel.started_at, udel.ended_at,
+			            udel.vendor, udel.domain, -1 FROM udel) x
+			 WHERE x.started_at IS NOT NULL
+			UNION ALL
+			SELECT y.day, y.vendor, y.domain, 0, '0', y.files, y.recorded,
+			    y.bytes, y.snaps
+			  FROM unnest(fday, fv, fd, ff, ftime, fbytes, fsnap)
+			    AS y(day, vendor, domain, files, recorded, bytes, snaps)
+		)
+		INSERT INTO livehook.daily_totals AS t (day, vendor, domain, slot,
+		    sessions, streamed_time, recording_files, recorded_time,
+		    recorded_bytes, snapshots)
+		SELECT d.day, d.vendor, d.domain, pg_backend_pid(),
+		    sum(d.sessions), sum(d.streamed), sum(d.files), sum(d.recorded),
+		    sum(d.bytes), sum(d.snaps)
+		  FROM d GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+		ON CONFLICT ON CONSTRAINT daily_totals_pkey DO UPDATE
+		   SET sessions = t.sessions + EXCLUDED.sessions,
+		       streamed_time = t.streamed_time + EXCLUDED.streamed_time,
+		       recording_files = t.recording_files + EXCLUDED.recording_files,
+		       recorded_time = t.recorded_time + EXCLUDED.recorded_time,
+		       recorded_bytes = t.recorded_bytes + EXCLUDED.recorded_bytes,
+		       snapshots = t.snapshots + EXCLUDED.snapshots;
+	END IF;
+
+	IF ev IS NOT NULL THEN
 		UPDATE livehook.streams t
 		   SET live = x.is_live,
 		       live_since = CASE WHEN x.is_live THEN x.pt END,
@@ -384,32 +698,30 @@ BEGIN
 		           p.event_time AS pt, p.session_key AS ps, p.client_ip AS pc,
 		           CASE WHEN p.event_time IS NULL THEN false
 		                WHEN p.session_key IS NOT NULL THEN NOT EXISTS (
-		                    SELECT 1 FROM livehook.stream_events u
-		                     WHERE u.vendor = k.vendor AND u.domain = k.domain
-		                       AND u.app = k.app AND u.stream = k.stream
-		                       AND u.event = 'unpublish'
-		                       AND u.session_key = p.session_key)
+		                    SELECT 1 FROM livehook.sessions q
+		                     WHERE q.vendor = k.vendor AND q.domain = k.domain
+		                       AND q.app = k.app AND q.stream = k.stream
+		                       AND q.session_key = p.session_key
+		                       AND q.ended_at IS NOT NULL)
 		                ELSE NOT EXISTS (
-		                    SELECT 1 FROM livehook.stream_events u
-		                     WHERE u.vendor = k.vendor AND u.domain = k.domain
-		                       AND u.app = k.app AND u.stream = k.stream
-		                       AND u.event = 'unpublish'
-		                       AND u.session_key IS NULL
-		                       AND u.event_time >= p.event_time)
+		                    SELECT 1 FROM livehook.stream_events q
+		                     WHERE q.vendor = k.vendor AND q.domain = k.domain
+		                       AND q.app = k.app AND q.stream = k.stream
+		                       AND q.event = 'unpublish'
+		                       AND q.session_key IS NULL
+		                       AND q.event_time >= p.event_time)
 		           END AS is_live
-		          FROM (SELECT DISTINCT a.v->>'vendor' AS vendor,
-		                   a.v->>'domain' AS domain, a.v->>'app' AS app,
-		                   a.v->>'stream' AS stream
-		                  FROM jsonb_array_elements(batch) WITH ORDINALITY AS a(v, o)
-		                 WHERE (a.o - 1)::integer = ANY (fresh)
-		                   AND a.v->>'kind' IN ('publish', 'unpublish')) k
+		          FROM (SELECT DISTINCT * FROM unnest(ev, ed, ea, es)) AS k(vendor, domain, app, stream)
+		          JOIN livehook.streams st ON st.vendor = k.vendor
+		           AND st.domain = k.domain AND st.app = k.app AND st.stream = k.stream
 		          LEFT JOIN LATERAL (
 		               SELECT se.event_time, se.session_key, se.client_ip
 		                 FROM livehook.stream_events se
 		                WHERE se.vendor = k.vendor AND se.domain = k.domain
 		                  AND se.app = k.app AND se.stream = k.stream
 		                  AND se.event = 'publish'
-		                ORDER BY se.event_time DESC, se.session_key DESC NULLS LAST
+		                  AND se.event_time = st.last_publish
+		                ORDER BY se.session_key DESC NULLS LAST
 		                LIMIT 1) p ON true) x
 		 WHERE t.vendor = x.vendor AND t.domain = x.domain
 		   AND t.app = x.app AND t.stream = x.stream;
@@ -422,12 +734,16 @@ END
 $$;
 COMMENT ON FUNCTION livehook.ingest(jsonb) IS 'Stores a batch of normalized events idempotently; one round trip and a fixed number of statements per batch';
 
--- Views: the vendor-merging layer.
+-- Views: the vendor-merging layer.  Aliases are merged by a join with
+-- domain_aliases (not a subquery per row), and every view over an event
+-- table keeps that table's time column as it is, so a window on it
+-- reaches the partitions and indexes it needs and no others.
 
 CREATE OR REPLACE VIEW livehook.live_now AS
-SELECT s.vendor, livehook.canonical_domain(s.domain) AS domain, s.app, s.stream,
+SELECT s.vendor, coalesce(a.domain, s.domain) AS domain, s.app, s.stream,
        s.live_since, now() - s.live_since AS live_for, s.client_ip, s.session_key
   FROM livehook.streams s
+  LEFT JOIN livehook.domain_aliases a ON a.alias = s.domain
  WHERE s.live;
 COMMENT ON VIEW livehook.live_now IS 'Streams publishing now, every vendor';
 COMMENT ON COLUMN livehook.live_now.vendor IS 'Vendor';
@@ -440,34 +756,11 @@ COMMENT ON COLUMN livehook.live_now.client_ip IS 'Encoder address';
 COMMENT ON COLUMN livehook.live_now.session_key IS 'Session key, where the vendor has one';
 
 CREATE OR REPLACE VIEW livehook.stream_sessions AS
-WITH keyed AS (
-	SELECT vendor, domain, app, stream, session_key,
-	       min(event_time) FILTER (WHERE event = 'publish') AS started_at,
-	       max(event_time) FILTER (WHERE event = 'unpublish') AS ended_at
-	  FROM livehook.stream_events
-	 WHERE session_key IS NOT NULL
-	 GROUP BY vendor, domain, app, stream, session_key
-), pubs AS (
-	SELECT vendor, domain, app, stream, event_time,
-	       lead(event_time) OVER (PARTITION BY vendor, domain, app, stream
-	           ORDER BY event_time) AS next_publish
-	  FROM livehook.stream_events
-	 WHERE session_key IS NULL AND event = 'publish'
-), unkeyed AS (
-	SELECT p.vendor, p.domain, p.app, p.stream, NULL::text AS session_key,
-	       p.event_time AS started_at,
-	       (SELECT min(u.event_time) FROM livehook.stream_events u
-	         WHERE u.vendor = p.vendor AND u.domain = p.domain
-	           AND u.app = p.app AND u.stream = p.stream
-	           AND u.session_key IS NULL AND u.event = 'unpublish'
-	           AND u.event_time >= p.event_time
-	           AND (p.next_publish IS NULL OR u.event_time < p.next_publish)) AS ended_at
-	  FROM pubs p
-)
-SELECT vendor, livehook.canonical_domain(domain) AS domain, app, stream,
-       session_key, started_at, ended_at, ended_at - started_at AS duration
-  FROM (SELECT * FROM keyed WHERE started_at IS NOT NULL
-        UNION ALL SELECT * FROM unkeyed) x;
+SELECT s.vendor, coalesce(a.domain, s.domain) AS domain, s.app, s.stream,
+       s.session_key, s.started_at, s.ended_at, s.ended_at - s.started_at AS duration
+  FROM livehook.sessions s
+  LEFT JOIN livehook.domain_aliases a ON a.alias = s.domain
+ WHERE s.started_at IS NOT NULL;
 COMMENT ON VIEW livehook.stream_sessions IS 'One row per publish session: paired by session key where the vendor has one, by time order otherwise';
 COMMENT ON COLUMN livehook.stream_sessions.vendor IS 'Vendor';
 COMMENT ON COLUMN livehook.stream_sessions.domain IS 'Push domain (aliases merged)';
@@ -479,12 +772,13 @@ COMMENT ON COLUMN livehook.stream_sessions.ended_at IS 'Unpublish time, NULL whi
 COMMENT ON COLUMN livehook.stream_sessions.duration IS 'ended_at - started_at';
 
 CREATE OR REPLACE VIEW livehook.recording_files AS
-SELECT r.vendor, livehook.canonical_domain(r.domain) AS domain, r.app, r.stream,
+SELECT r.vendor, coalesce(a.domain, r.domain) AS domain, r.app, r.stream,
        r.event_time, r.file_key, r.format, r.url, r.play_url, r.storage_path,
        r.start_time, r.end_time,
        coalesce(r.duration, r.end_time - r.start_time) AS duration,
        r.file_size, r.width, r.height, r.segments
   FROM livehook.recordings r
+  LEFT JOIN livehook.domain_aliases a ON a.alias = r.domain
  WHERE r.event = 'record_file_complete';
 COMMENT ON VIEW livehook.recording_files IS 'Every finished recording file across vendors, normalized units';
 COMMENT ON COLUMN livehook.recording_files.vendor IS 'Vendor';
@@ -506,26 +800,28 @@ COMMENT ON COLUMN livehook.recording_files.height IS 'Height, pixels';
 COMMENT ON COLUMN livehook.recording_files.segments IS 'Marked segments (JD Cloud)';
 
 CREATE OR REPLACE VIEW livehook.timeline AS
-SELECT event_time, vendor, livehook.canonical_domain(domain) AS domain, app, stream,
-       event AS kind,
-       concat_ws(' ', 'client=' || client_ip, 'session=' || session_key,
-           'error=' || coalesce(error_message, error_code)) AS detail
-  FROM livehook.stream_events
-UNION ALL
-SELECT event_time, vendor, livehook.canonical_domain(domain), app, stream, event,
-       concat_ws(' ', format, 'file=' || file_key,
-           'duration=' || coalesce(duration, end_time - start_time),
-           'bytes=' || file_size, 'error=' || error_message)
-  FROM livehook.recordings
-UNION ALL
-SELECT snapshot_time, vendor, livehook.canonical_domain(domain), app, stream, 'snapshot',
-       concat_ws(' ', url, 'bytes=' || file_size)
-  FROM livehook.snapshots
-UNION ALL
-SELECT coalesce(event_time, received_at), vendor, livehook.canonical_domain(domain),
-       app, stream, kind, 'vendor event=' || coalesce(vendor_event, '?')
-  FROM livehook.callbacks
- WHERE kind = 'other';
+SELECT x.event_time, x.vendor, coalesce(a.domain, x.domain) AS domain, x.app,
+       x.stream, x.kind, x.detail
+  FROM (SELECT event_time, vendor, domain, app, stream, event AS kind,
+               concat_ws(' ', 'client=' || client_ip, 'session=' || session_key,
+                   'error=' || coalesce(error_message, error_code)) AS detail
+          FROM livehook.stream_events
+        UNION ALL
+        SELECT event_time, vendor, domain, app, stream, event,
+               concat_ws(' ', format, 'file=' || file_key,
+                   'duration=' || coalesce(duration, end_time - start_time),
+                   'bytes=' || file_size, 'error=' || error_message)
+          FROM livehook.recordings
+        UNION ALL
+        SELECT snapshot_time, vendor, domain, app, stream, 'snapshot',
+               concat_ws(' ', url, 'bytes=' || file_size)
+          FROM livehook.snapshots
+        UNION ALL
+        SELECT coalesce(event_time, received_at), vendor, domain, app, stream,
+               kind, 'vendor event=' || coalesce(vendor_event, '?')
+          FROM livehook.callbacks
+         WHERE kind = 'other') x
+  LEFT JOIN livehook.domain_aliases a ON a.alias = x.domain;
 COMMENT ON VIEW livehook.timeline IS 'Every event of every kind and vendor in one relation (order by event_time)';
 COMMENT ON COLUMN livehook.timeline.event_time IS 'When it happened';
 COMMENT ON COLUMN livehook.timeline.vendor IS 'Vendor';
@@ -536,27 +832,17 @@ COMMENT ON COLUMN livehook.timeline.kind IS 'Normalized kind';
 COMMENT ON COLUMN livehook.timeline.detail IS 'A one-line summary of the details';
 
 CREATE OR REPLACE VIEW livehook.daily_usage AS
-WITH rows AS (
-	SELECT (started_at AT TIME ZONE 'UTC')::date AS day, vendor, domain,
-	       1 AS sessions, coalesce(duration, interval '0') AS streamed,
-	       0 AS files, interval '0' AS recorded, 0::bigint AS bytes, 0 AS snaps
-	  FROM livehook.stream_sessions
-	UNION ALL
-	SELECT (event_time AT TIME ZONE 'UTC')::date, vendor, domain, 0, interval '0',
-	       1, coalesce(duration, interval '0'), coalesce(file_size, 0), 0
-	  FROM livehook.recording_files
-	UNION ALL
-	SELECT (snapshot_time AT TIME ZONE 'UTC')::date, vendor,
-	       livehook.canonical_domain(domain), 0, interval '0', 0, interval '0', 0, 1
-	  FROM livehook.snapshots
-)
-SELECT day, vendor, domain, sum(sessions)::bigint AS sessions,
-       sum(streamed) AS streamed_time, sum(files)::bigint AS recording_files,
-       sum(recorded) AS recorded_time, sum(bytes)::bigint AS recorded_bytes,
-       sum(snaps)::bigint AS snapshots
-  FROM rows
- GROUP BY day, vendor, domain;
-COMMENT ON VIEW livehook.daily_usage IS 'Per UTC day, vendor and domain: sessions, streamed time, recording files, recorded time and bytes, snapshots';
+SELECT t.day, t.vendor, coalesce(a.domain, t.domain) AS domain,
+       sum(t.sessions)::bigint AS sessions, sum(t.streamed_time) AS streamed_time,
+       sum(t.recording_files)::bigint AS recording_files,
+       sum(t.recorded_time) AS recorded_time,
+       sum(t.recorded_bytes)::bigint AS recorded_bytes,
+       sum(t.snapshots)::bigint AS snapshots
+  FROM livehook.daily_totals t
+  LEFT JOIN livehook.domain_aliases a ON a.alias = t.domain
+ GROUP BY t.day, t.vendor, coalesce(a.domain, t.domain)
+HAVING sum(t.sessions) <> 0 OR sum(t.recording_files) <> 0 OR sum(t.snapshots) <> 0;
+COMMENT ON VIEW livehook.daily_usage IS 'Per UTC day, vendor and domain: sessions, streamed time, recording files, recorded time and bytes, snapshots (from daily_totals)';
 COMMENT ON COLUMN livehook.daily_usage.day IS 'UTC day';
 COMMENT ON COLUMN livehook.daily_usage.vendor IS 'Vendor';
 COMMENT ON COLUMN livehook.daily_usage.domain IS 'Push domain (aliases merged)';
@@ -567,7 +853,7 @@ COMMENT ON COLUMN livehook.daily_usage.recorded_time IS 'Total length of those f
 COMMENT ON COLUMN livehook.daily_usage.recorded_bytes IS 'Total size of those files, bytes';
 COMMENT ON COLUMN livehook.daily_usage.snapshots IS 'Snapshots taken';
 
-INSERT INTO livehook.schema_version (version) VALUES (2)
+INSERT INTO livehook.schema_version (version) VALUES (3)
 ON CONFLICT ON CONSTRAINT schema_version_pkey DO NOTHING;
 
 COMMIT;

@@ -170,7 +170,12 @@ if cmp -s "$work/before.sql" "$work/after.sql"; then ok "schema unchanged by a s
 	fail "schema unchanged by a second apply"; diff "$work/before.sql" "$work/after.sql" | head -20
 fi
 # Version 1 as released (tests/data/schema-v1.sql) plus every upgrade script
-# equals a fresh install of schema.sql.
+# equals a fresh install of schema.sql (both empty: partitions come with
+# data).
+psql -q -X -d postgres -c 'CREATE DATABASE fresh' >/dev/null
+PGOPTIONS="-c client_min_messages=warning" psql -q -X -v ON_ERROR_STOP=1 -d fresh -f "$top_srcdir/sql/schema.sql" >/dev/null
+PGOPTIONS="-c client_min_messages=warning" psql -q -X -v ON_ERROR_STOP=1 -d fresh -f "$top_srcdir/sql/reporting.sql" >/dev/null
+dump fresh >"$work/fresh.sql"
 psql -q -X -d postgres -c 'CREATE DATABASE upgraded' >/dev/null
 PGOPTIONS="-c client_min_messages=warning" psql -q -X -v ON_ERROR_STOP=1 -d upgraded -f "$top_srcdir/tests/data/schema-v1.sql" >/dev/null
 for u in "$top_srcdir"/sql/upgrade/*.sql; do
@@ -179,9 +184,9 @@ for u in "$top_srcdir"/sql/upgrade/*.sql; do
 done
 PGOPTIONS="-c client_min_messages=warning" psql -q -X -v ON_ERROR_STOP=1 -d upgraded -f "$top_srcdir/sql/reporting.sql" >/dev/null
 dump upgraded >"$work/upgraded.sql"
-if cmp -s "$work/after.sql" "$work/upgraded.sql"; then ok "upgrades equal a fresh install"; else
+if cmp -s "$work/fresh.sql" "$work/upgraded.sql"; then ok "upgrades equal a fresh install"; else
 	fail "upgrades equal a fresh install"
-	diff "$work/after.sql" "$work/upgraded.sql" | head -20
+	diff "$work/fresh.sql" "$work/upgraded.sql" | head -20
 fi
 # livehook -t refuses a database still at version 1, and passes it once
 # upgraded.
@@ -197,6 +202,75 @@ check "livehook -t accepts the upgraded database" "0" "$rc"
 check "upgraded schema version equals livehook's" \
     "$(sed -n 's/^#define STORE_SCHEMA_VERSION[[:space:]]*//p' "$top_srcdir/src/store.h")" \
     "$(psql -X -A -t -q -d upgraded -c 'SELECT max(version) FROM livehook.schema_version')"
+
+# 8. The same mixed events, shuffled, into version 2 (v1 + 001-to-002) and a
+# fresh version 3: every view shows the same rows (version 3 keeps sessions
+# and daily totals per batch, version 2 derived them from all history).
+# Then version 2 upgraded with its rows shows them too.
+# 40 streams of four vendors (Huawei and Tencent with session keys,
+# Aliyun and JD without), 6 sessions each over UTC midnights, files,
+# snapshots, unmapped messages, late repeated unpublishes, missing ones.
+awk 'BEGIN {
+	srand(7); n = 0; t0 = 1714600000000
+	split("huawei tencent aliyun jdcloud", vs, " ")
+	for (st = 0; st < 40; st++) {
+		v = vs[st % 4 + 1]; keyed = (v == "huawei" || v == "tencent")
+		dom = (st % 5 == 0) ? "play.example.com" : "push.example.com"
+		t = t0 + st * 61000
+		for (se = 0; se < 6; se++) {
+			t += int(rand() * 40000000) + 1000
+			d = int(rand() * 20000000) + 60000
+			sk = keyed ? sprintf(",\"session_key\":\"%.0f\"", t) : ""
+			ev(v, "publish", dom, st, t, sk, "")
+			if (rand() < 0.8) ev(v, "record_file_complete", dom, st, t + d / 2, "",
+			    sprintf(",\"file_key\":\"f%d\",\"format\":\"HLS\",\"start_time\":%.0f,\"end_time\":%.0f,\"file_size\":%d", n, t, t + d / 2, int(rand() * 1e8)))
+			if (rand() < 0.3) ev(v, "snapshot", dom, st, t + 1000, "", ",\"url\":\"https://s.example.com/x.jpg\",\"file_size\":2048")
+			if (rand() < 0.1) ev(v, "other", dom, st, t + 2000, "", ",\"event\":\"317\"")
+			if (rand() < 0.85) ev(v, "unpublish", dom, st, t + d, sk, "")
+			if (rand() < 0.2) ev(v, "unpublish", dom, st, t + d + 5000, sk, "")
+			t += d
+		}
+	}
+}
+function ev(v, k, dom, st, t, sk, extra) {
+	printf "{\"vendor\":\"%s\",\"kind\":\"%s\",\"auth\":\"signature\",\"event_key\":\"mx-%d\",\"received_at\":%.0f,\"domain\":\"%s\",\"app\":\"live\",\"stream\":\"mx%d\",\"event_time\":%.0f%s%s,\"payload\":{}}\n", v, k, n++, t + 500, (k ~ /^record/ ? dom : "push.example.com"), st, t, sk, extra
+}' >"$work/mixed.jsonl"
+shuf --random-source=<(yes) "$work/mixed.jsonl" >"$work/mixed-shuf.jsonl"
+psql -q -X -d postgres -c 'CREATE DATABASE v2' -c 'CREATE DATABASE v3' >/dev/null
+PGOPTIONS="-c client_min_messages=warning" psql -q -X -v ON_ERROR_STOP=1 -d v2 -f "$top_srcdir/tests/data/schema-v1.sql" >/dev/null
+PGOPTIONS="-c client_min_messages=warning" psql -q -X -v ON_ERROR_STOP=1 -d v2 -f "$top_srcdir/sql/upgrade/001-to-002.sql" >/dev/null
+PGOPTIONS="-c client_min_messages=warning" psql -q -X -v ON_ERROR_STOP=1 -d v3 -f "$top_srcdir/sql/schema.sql" >/dev/null
+for db in v2 v3; do
+	psql -q -X -d $db -c "INSERT INTO livehook.domain_aliases VALUES ('play.example.com', 'push.example.com')"
+	"$client" -t 4 "$(echo "$PG_CONNINFO" | sed "s/dbname=livehook/dbname=$db/")" "$work/mixed-shuf.jsonl" >"$work/mixed-$db.out"
+done
+check "mixed events into version 2 and 3: the same results" "$(cat "$work/mixed-v2.out")" "$(cat "$work/mixed-v3.out")"
+views() {
+	psql -X -A -t -q -d "$1" -c "SET TIME ZONE 'UTC'" \
+	    -c "SELECT 'live_now', vendor, domain, app, stream, live_since, client_ip, session_key FROM livehook.live_now ORDER BY 2, 3, 4, 5" \
+	    -c "SELECT 'stream_sessions', * FROM livehook.stream_sessions ORDER BY 2, 3, 4, 5, 7, 6" \
+	    -c "SELECT 'recording_files', * FROM livehook.recording_files ORDER BY 2, 3, 4, 5, 6, 7" \
+	    -c "SELECT 'timeline', * FROM livehook.timeline ORDER BY 2, 3, 4, 5, 6, 7, 8" \
+	    -c "SELECT 'daily_usage', * FROM livehook.daily_usage ORDER BY 2, 3, 4" \
+	    -c "SELECT 'streams', * FROM livehook.streams ORDER BY 2, 3, 4, 5" \
+	    -c "SELECT 'rows', (SELECT count(*) FROM livehook.callbacks), (SELECT count(*) FROM livehook.event_keys),
+	        (SELECT count(*) FROM livehook.stream_events), (SELECT count(*) FROM livehook.recordings),
+	        (SELECT count(*) FROM livehook.snapshots)" | sort
+}
+views v2 >"$work/views-v2.txt"
+views v3 >"$work/views-v3.txt"
+check "  ... $(grep -c . "$work/views-v2.txt") view rows, equal in version 2 and 3" "$(cat "$work/views-v2.txt")" "$(cat "$work/views-v3.txt")"
+PGOPTIONS="-c client_min_messages=warning" psql -q -X -v ON_ERROR_STOP=1 -d v2 -f "$top_srcdir/sql/upgrade/002-to-003.sql" >/dev/null ||
+    fail "002-to-003.sql with rows"
+views v2 >"$work/views-v2-up.txt"
+check "  ... and the same after 002-to-003.sql (rows kept)" "$(cat "$work/views-v2.txt")" "$(cat "$work/views-v2-up.txt")"
+check "  ... which made partitions for May 2024" "4" \
+    "$(psql -X -A -t -q -d v2 -c "SELECT count(*) FROM pg_class WHERE relname ~ '_2024_05$' AND relkind = 'r'")"
+sed 's/"mx-\([0-9]*\)"/"my-\1"/; s/"stream":"mx/"stream":"my/' "$work/mixed.jsonl" >"$work/mixed2.jsonl"
+for db in v2 v3; do
+	"$client" -t 4 "$(echo "$PG_CONNINFO" | sed "s/dbname=livehook/dbname=$db/")" "$work/mixed2.jsonl" >/dev/null
+done
+check "  ... and then stores new events as a fresh version 3 does" "$(views v3)" "$(views v2)"
 
 # 8. The scenario through PgBouncer in transaction pooling.
 if command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ]; then
@@ -229,6 +303,49 @@ EOT
 else
 	fail "pgbouncer is not installed (apt-get install pgbouncer)"
 fi
+
+# 10. Partitions, retention and the deduplication window.
+check "a batch in a month without partitions creates them" "0|ok
+1|ok" "$(q "SELECT * FROM livehook.ingest('[
+ {\"vendor\":\"huawei\",\"kind\":\"publish\",\"auth\":\"signature\",\"event_key\":\"far-1\",\"domain\":\"push.example.com\",\"app\":\"live\",\"stream\":\"far\",\"event_time\":1924992000000,\"received_at\":1924992001000,\"session_key\":\"1\",\"payload\":{}},
+ {\"vendor\":\"huawei\",\"kind\":\"snapshot\",\"auth\":\"signature\",\"event_key\":\"far-2\",\"domain\":\"push.example.com\",\"app\":\"live\",\"stream\":\"far\",\"event_time\":946684800000,\"payload\":{}}]')")"
+check "  ... for both months" "callbacks_2000_01 callbacks_2031_01 snapshots_2000_01 stream_events_2031_01" \
+    "$(q "SELECT string_agg(relname, ' ' ORDER BY relname) FROM pg_class WHERE relname IN ('callbacks_2031_01', 'stream_events_2031_01', 'snapshots_2000_01', 'callbacks_2000_01')")"
+check "  ... and a batch still refused for its data is refused" "1" \
+    "$(q "SELECT * FROM livehook.ingest('[{\"vendor\":\"huawei\",\"kind\":\"nonsense\",\"auth\":\"signature\",\"event_key\":\"bad-kind\",\"event_time\":1924992000000,\"payload\":{}}]')" 2>&1 | grep -c 'callbacks_kind_check')"
+# Eight connections whose batches need the same new month at once.
+race_pids=
+for i in 1 2 3 4 5 6 7 8; do
+	q "SELECT result FROM livehook.ingest('[{\"vendor\":\"huawei\",\"kind\":\"snapshot\",\"auth\":\"signature\",\"event_key\":\"race-$i\",\"domain\":\"push.example.com\",\"app\":\"live\",\"stream\":\"race\",\"event_time\":2057529600000,\"received_at\":2057529600000,\"payload\":{}}]')" >"$work/race-$i.out" 2>&1 &
+	race_pids="$race_pids $!"
+done
+wait $race_pids
+check "  ... eight connections needing the same new month at once: all stored" "8" "$(cat "$work"/race-*.out | grep -c '^ok$')"
+check "maintain() creates this month and the next two" "4 4 4" \
+    "$(q "SELECT livehook.maintain()" >/dev/null; q "SELECT count(*) FROM pg_class WHERE relname ~ ('_' || to_char(now() AT TIME ZONE 'UTC', 'YYYY_MM') || '$') AND relkind = 'r'") $(q "SELECT count(*) FROM pg_class WHERE relname ~ ('_' || to_char((now() AT TIME ZONE 'UTC') + interval '1 month', 'YYYY_MM') || '$') AND relkind = 'r'") $(q "SELECT count(*) FROM pg_class WHERE relname ~ ('_' || to_char((now() AT TIME ZONE 'UTC') + interval '2 months', 'YYYY_MM') || '$') AND relkind = 'r'")"
+check "maintain() with no retention set drops nothing" "" "$(q "SELECT * FROM livehook.maintain() WHERE action = 'dropped'")"
+usage_before=$(q "SELECT * FROM livehook.daily_usage ORDER BY 1, 2, 3")
+sessions_before=$(q "SELECT * FROM livehook.stream_sessions ORDER BY 1, 2, 3, 4, 5, 6")
+streams_before=$(q "SELECT * FROM livehook.streams ORDER BY 1, 2, 3, 4")
+q "UPDATE livehook.settings SET value = 30 WHERE name = 'retention_days'"
+q "UPDATE livehook.event_keys SET first_seen = now() - interval '8 days' WHERE event_key LIKE 'rev-%'"
+check "retention 30 days: maintain() drops the old months, forgets old keys" "dropped|callbacks_2000_01
+dropped|callbacks_2024_05
+dropped|recordings_2000_01
+dropped|recordings_2024_05
+dropped|snapshots_2000_01
+dropped|snapshots_2024_05
+dropped|stream_events_2000_01
+dropped|stream_events_2024_05
+forgot|1000 event keys" "$(q "SELECT * FROM livehook.maintain()")"
+check "  ... the callbacks of those months are gone" "0" \
+    "$(q "SELECT count(*) FROM livehook.callbacks WHERE received_at < now() - interval '30 days'")"
+check "  ... daily_usage unchanged" "$usage_before" "$(q "SELECT * FROM livehook.daily_usage ORDER BY 1, 2, 3")"
+check "  ... stream_sessions unchanged" "$sessions_before" "$(q "SELECT * FROM livehook.stream_sessions ORDER BY 1, 2, 3, 4, 5, 6")"
+check "  ... streams unchanged" "$streams_before" "$(q "SELECT * FROM livehook.streams ORDER BY 1, 2, 3, 4")"
+check "  ... the far-future month stays" "1" "$(q "SELECT count(*) FROM livehook.callbacks WHERE event_key = 'far-1'")"
+check "dedup_days below the longest vendor retry horizon is refused" "1" \
+    "$(q "UPDATE livehook.settings SET value = 3 WHERE name = 'dedup_days'" 2>&1 | grep -c settings_dedup_check)"
 
 echo "# storage: $passed passed, $failed failed"
 [ "$failed" = 0 ]

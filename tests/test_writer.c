@@ -205,6 +205,89 @@ writer__single_event__sent_as_array(void **state)
 	assert_string_equal(fake_last, "[{\"ok\"}]");
 }
 
+/* What the writer handed back through its writer_done_fn. */
+static pthread_mutex_t	 back_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t	 back_cv = PTHREAD_COND_INITIALIZER;
+static size_t		 back_items;
+static size_t		 back_calls;
+
+static void
+back_done(struct writer_item *items, void *arg)
+{
+	struct writer_item	*it;
+
+	assert_ptr_equal(arg, &back_items);
+	pthread_mutex_lock(&back_mu);
+	back_calls++;
+	for (it = items; it != NULL; it = it->next)
+		back_items++;
+	pthread_cond_broadcast(&back_cv);
+	pthread_mutex_unlock(&back_mu);
+}
+
+/*
+ * writer_enqueue returns at once; 100 events queued from one thread behind
+ * a slow commit come back in few transactions, each item with its result,
+ * and writer_free hands back what is still queued.
+ */
+static void
+writer__enqueue__batches_without_a_thread_per_event(void **state)
+{
+	static struct writer_item	 items[100];
+	static char			 json[100][16];
+	struct writer			*w;
+	size_t				 i, ok = 0, dup = 0;
+
+	(void)state;
+	fake_reset();
+	fake_delay = 20000;
+	back_items = back_calls = 0;
+	assert_non_null(w = writer_new(NULL, NULL, 1, 1, WRITER_BATCH_MAX,
+	    back_done, &back_items));
+	for (i = 0; i < 100; i++) {
+		snprintf(json[i], sizeof(json[i]), "{\"%s%zu\"}",
+		    i % 10 == 0 ? "dup" : "ok", i);
+		memset(&items[i], 0, sizeof(items[i]));
+		items[i].json = json[i];
+		items[i].len = strlen(json[i]);
+		assert_int_equal(writer_enqueue(w, &items[i]), 0);
+	}
+	pthread_mutex_lock(&back_mu);
+	while (back_items < 100)
+		pthread_cond_wait(&back_cv, &back_mu);
+	pthread_mutex_unlock(&back_mu);
+	writer_free(w);
+	for (i = 0; i < 100; i++) {
+		ok += items[i].res == STORE_OK;
+		dup += items[i].res == STORE_DUP;
+	}
+	assert_int_equal(ok, 90);
+	assert_int_equal(dup, 10);
+	assert_int_equal(fake_events, 100);
+	/* The first commit takes one; the rest wait for it together. */
+	assert_true(fake_calls <= 4);
+	assert_int_equal(back_calls, fake_calls);
+}
+
+/* A writer without a thread (plain CGI) queues nothing: the caller commits. */
+static void
+writer__enqueue__refused_without_a_thread(void **state)
+{
+	struct writer_item	 it;
+	struct writer		*w;
+
+	(void)state;
+	fake_reset();
+	memset(&it, 0, sizeof(it));
+	it.json = "{\"ok\"}";
+	it.len = 6;
+	assert_non_null(w = writer_new(NULL, NULL, 0, 1, WRITER_BATCH_MAX, NULL, NULL));
+	assert_int_equal(writer_enqueue(w, &it), -1);
+	assert_int_equal(writer_submit(w, it.json, it.len), STORE_OK);
+	assert_int_equal(fake_calls, 1);
+	writer_free(w);
+}
+
 int
 main(void)
 {
@@ -214,6 +297,8 @@ main(void)
 		cmocka_unit_test(writer__group_commit_off__one_commit_per_event),
 		cmocka_unit_test(writer__store_failure__every_event_retries),
 		cmocka_unit_test(writer__single_event__sent_as_array),
+		cmocka_unit_test(writer__enqueue__batches_without_a_thread_per_event),
+		cmocka_unit_test(writer__enqueue__refused_without_a_thread),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

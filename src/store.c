@@ -197,16 +197,20 @@ store_conn(struct store *s)
 }
 
 /*
- * Send query with its parameters and wait for its result within the
+ * Send query with its parameters and wait for its outcome within the
  * deadline.  The result (to PQclear), or NULL: a wait ran past the
  * deadline (logged, the connection dropped) or the connection failed
- * (PQerrorMessage says why).  Called with mu held.
+ * (PQerrorMessage says why).  The outcome is known only once libpq has
+ * seen the end of the query (PQgetResult gives NULL): the statement's
+ * rows arrive before its implicit commit, which can still fail, so an
+ * error after them wins, and a connection lost before the end is a
+ * failure, never the rows.  Called with mu held.
  */
 static PGresult *
 store_exec(struct store *s, PGconn *c, const char *what, const char *query,
     int nparams, const char *const *values)
 {
-	PGresult	*r, *first = NULL;
+	PGresult	*r, *res = NULL;
 	int64_t		 deadline = store_now_ms() + s->timeout_ms;
 	int		 rc;
 
@@ -216,30 +220,34 @@ store_exec(struct store *s, PGconn *c, const char *what, const char *query,
 		if ((rc = store_wait(c, POLLIN | POLLOUT, deadline)) <= 0)
 			goto fail;
 		if (!PQconsumeInput(c))
-			return NULL;
+			goto lost;
 	}
 	if (rc == -1)
-		return NULL;
-	while (PQisBusy(c)) {
-		if ((rc = store_wait(c, POLLIN, deadline)) <= 0)
-			goto fail;
-		if (!PQconsumeInput(c))
-			return NULL;
-	}
-	/* One statement: one result, then NULL. */
-	while ((r = PQgetResult(c)) != NULL) {
-		if (first == NULL)
-			first = r;
-		else
-			PQclear(r);
-		if (PQisBusy(c) && (store_wait(c, POLLIN, deadline) <= 0 ||
-		    !PQconsumeInput(c)))
+		goto lost;
+	for (;;) {
+		while (PQisBusy(c)) {
+			if ((rc = store_wait(c, POLLIN, deadline)) <= 0)
+				goto fail;
+			if (!PQconsumeInput(c))
+				goto lost;
+		}
+		if ((r = PQgetResult(c)) == NULL)
 			break;
+		if (res == NULL || PQresultStatus(r) == PGRES_FATAL_ERROR ||
+		    PQresultStatus(r) == PGRES_NONFATAL_ERROR) {
+			PQclear(res);
+			res = r;
+		} else
+			PQclear(r);
 	}
-	return first;
+	return res;
 fail:
+	PQclear(res);
 	if (rc == 0)
 		store_timed_out(s, what);
+	return NULL;
+lost:
+	PQclear(res);
 	return NULL;
 }
 

@@ -36,7 +36,7 @@
  * for a commit without holding a thread (about 20 kB each, libfcgi's
  * stream buffers included).  At this many, accepting waits.
  */
-#define FCGI_PENDING_MAX	512
+#define FCGI_PENDING_MAX	256
 /*
  * An accepting thread reads a body for at most this long (and each read
  * waits at most this long) before it hands the request to the reader

@@ -29,8 +29,6 @@
 #define FCGI_THREADS_MAX	64
 /* Listen backlog when we open our own socket (-s). */
 #define FCGI_BACKLOG		1024
-/* Largest answer body. */
-#define FCGI_BODY_MAX		(RESP_MESSAGE_MAX + 64)
 /*
  * Requests accepted and not yet answered, per process: their events wait
  * for a commit without holding a thread (about 20 kB each, libfcgi's
@@ -361,6 +359,16 @@ fcgi_read_some(struct fcgi_job *job, int64_t until)
 	return 1;
 }
 
+/* Wake the reader thread: something was handed over, or it is to stop. */
+static void
+fcgi_reader_wake(void)
+{
+	char	 c = 0;
+
+	if (write(fcgi_in.wake[1], &c, 1) == -1 && errno != EAGAIN)
+		log_warn("fcgi: reader wake-up");
+}
+
 /*
  * Have the reader thread close fd once the web server has closed its end
  * (or after FCGI_LINGER_MS): our answer is sent, its input is not all
@@ -369,7 +377,6 @@ fcgi_read_some(struct fcgi_job *job, int64_t until)
 static void
 fcgi_linger_add(int fd)
 {
-	char	 c = 0;
 	int	 fl;
 
 	(void)shutdown(fd, SHUT_WR);
@@ -386,8 +393,7 @@ fcgi_linger_add(int fd)
 	}
 	fcgi_in.linger[fcgi_in.nlinger++] = fd;
 	pthread_mutex_unlock(&fcgi_in.mu);
-	if (write(fcgi_in.wake[1], &c, 1) == -1 && errno != EAGAIN)
-		log_warn("fcgi: reader wake-up");
+	fcgi_reader_wake();
 }
 
 /* Send job's answer, end the request, close its connection, free it. */
@@ -500,14 +506,11 @@ fcgi_dispatch(const struct handler_ctx *ctx, struct fcgi_job *job)
 static void
 fcgi_reader_add(struct fcgi_job *job)
 {
-	char	 c = 0;
-
 	pthread_mutex_lock(&fcgi_in.mu);
 	job->next = fcgi_in.head;
 	fcgi_in.head = job;
 	pthread_mutex_unlock(&fcgi_in.mu);
-	if (write(fcgi_in.wake[1], &c, 1) == -1 && errno != EAGAIN)
-		log_warn("fcgi: reader wake-up");
+	fcgi_reader_wake();
 }
 
 /* Read and drop what a lingering connection sends; 1 when it is over. */
@@ -660,15 +663,12 @@ fcgi_start(const struct handler_ctx *ctx)
 static void
 fcgi_reader_stop(void)
 {
-	char	 c = 0;
-
 	if (!fcgi_in.started)
 		return;
 	pthread_mutex_lock(&fcgi_in.mu);
 	fcgi_in.stopping = 1;
 	pthread_mutex_unlock(&fcgi_in.mu);
-	if (write(fcgi_in.wake[1], &c, 1) == -1 && errno != EAGAIN)
-		log_warn("fcgi: reader wake-up");
+	fcgi_reader_wake();
 	pthread_join(fcgi_in.thread, NULL);
 }
 
@@ -720,7 +720,7 @@ fcgi_unregister(struct fcgi_thread *t)
 void
 fcgi_serve(const struct handler_ctx *ctx, size_t max_body)
 {
-	struct fcgi_job		*job = NULL;
+	struct fcgi_job		*job;
 	struct fcgi_thread	*self;
 	int			 rc;
 
@@ -735,34 +735,26 @@ fcgi_serve(const struct handler_ctx *ctx, size_t max_body)
 			pthread_cond_wait(&fcgi_out.room, &fcgi_out.mu);
 		fcgi_out.pending++;
 		pthread_mutex_unlock(&fcgi_out.mu);
-		if (fcgi_stopping ||
-		    (job = calloc(1, sizeof(*job))) == NULL ||
+		if ((job = calloc(1, sizeof(*job))) == NULL ||
 		    FCGX_InitRequest(&job->fr, fcgi_listen_fd,
 		    FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
-			if (!fcgi_stopping)
-				log_warnx("fcgi: out of memory for a request");
+			log_warnx("fcgi: out of memory for a request");
 			free(job);
-			job = NULL;
 			fcgi_unreserve(1);
-			if (fcgi_stopping)
-				break;
 			sleep(1);
 			continue;
 		}
+		rc = -1;
 		pthread_mutex_lock(&fcgi_accept_mu);
-		if (fcgi_stopping) {
-			pthread_mutex_unlock(&fcgi_accept_mu);
-			rc = -1;
-		} else {
+		if (!fcgi_stopping) {
 			self->in_accept = 1;
 			rc = FCGX_Accept_r(&job->fr);
 			self->in_accept = 0;
-			pthread_mutex_unlock(&fcgi_accept_mu);
 		}
+		pthread_mutex_unlock(&fcgi_accept_mu);
 		if (rc < 0) {
 			FCGX_Free(&job->fr, 1);
 			free(job);
-			job = NULL;
 			fcgi_unreserve(1);
 			if (fcgi_stopping)
 				break;
@@ -778,7 +770,6 @@ fcgi_serve(const struct handler_ctx *ctx, size_t max_body)
 			fcgi_dispatch(ctx, job);
 		else
 			fcgi_reader_add(job);
-		job = NULL;
 	}
 	fcgi_unregister(self);
 }

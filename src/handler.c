@@ -203,8 +203,9 @@ handler_result(const struct handler_ctx *ctx, enum store_result res,
 }
 
 /*
- * Route req (path: REQ_PATH_MAX bytes that *token points into): a probe is answered into resp (returns 0); a callback sets
- * *v and *token (returns 1); anything else is answered 404 (returns 0).
+ * Route req (path: REQ_PATH_MAX bytes that *token points into): a probe
+ * is answered into resp (returns 0); a callback sets *v and *token
+ * (returns 1); anything else is answered 404 (returns 0).
  */
 static int
 handler_route(const struct handler_ctx *ctx, const struct req *req,
@@ -239,41 +240,23 @@ handler_route(const struct handler_ctx *ctx, const struct req *req,
 	return 1;
 }
 
-void
-handler_run(const struct handler_ctx *ctx, const struct req *req, struct resp *resp)
-{
-	char			 path[REQ_PATH_MAX];
-	const struct vendor	*v;
-	const char		*token;
-	struct event		 ev;
-	struct msg		*msg = NULL;
-	struct buf		 json = BUF_INIT;
-
-	if (handler_route(ctx, req, path, &v, &token, resp) == 1 &&
-	    handler_prepare(ctx->config, req, v, token, &msg, &ev, &json,
-	    resp) == 0)
-		handler_result(ctx, writer_submit(ctx->writer, json.data,
-		    json.len), &json, resp);
-	if (resp->status != 200)
-		handler_log(req, v != NULL ? v->name : NULL, resp);
-	msg_free(msg);
-	buf_free(&json);
-}
-
 /* Log a refusal and free what the call holds. */
 static void
-handler_end(const struct handler_ctx *ctx, const struct req *req,
-    struct handler_call *call, const struct resp *resp)
+handler_end(const struct req *req, struct handler_call *call,
+    const struct resp *resp)
 {
-	(void)ctx;
 	if (resp->status != 200)
 		handler_log(req, call->vendor != NULL ? call->vendor->name : NULL,
 		    resp);
 	buf_free(&call->json);
 }
 
-int
-handler_start(const struct handler_ctx *ctx, const struct req *req,
+/*
+ * Route req and prepare its event into call: 1 when call->item is ready
+ * for the writer, else 0 with resp the answer (logged, call freed).
+ */
+static int
+handler_begin(const struct handler_ctx *ctx, const struct req *req,
     struct resp *resp, struct handler_call *call)
 {
 	struct event		 ev;
@@ -281,21 +264,43 @@ handler_start(const struct handler_ctx *ctx, const struct req *req,
 	int			 rc = 0;
 
 	memset(call, 0, sizeof(*call));
-	if (handler_route(ctx, req, call->path, &call->vendor, &call->token, resp) == 1 &&
-	    handler_prepare(ctx->config, req, call->vendor, call->token, &msg,
-	    &ev, &call->json, resp) == 0) {
+	if (handler_route(ctx, req, call->path, &call->vendor, &call->token,
+	    resp) == 1 && handler_prepare(ctx->config, req, call->vendor,
+	    call->token, &msg, &ev, &call->json, resp) == 0) {
 		call->item.json = call->json.data;
 		call->item.len = call->json.len;
-		if (writer_enqueue(ctx->writer, &call->item) == 0)
-			rc = 1;
-		else
-			/* Stopping: the event can still be made durable. */
-			handler_result(ctx, STORE_RETRY, &call->json, resp);
+		rc = 1;
 	}
 	msg_free(msg);
 	if (rc == 0)
-		handler_end(ctx, req, call, resp);
+		handler_end(req, call, resp);
 	return rc;
+}
+
+void
+handler_run(const struct handler_ctx *ctx, const struct req *req, struct resp *resp)
+{
+	struct handler_call	 call;
+
+	if (handler_begin(ctx, req, resp, &call) == 1) {
+		call.item.res = writer_submit(ctx->writer, call.item.json,
+		    call.item.len);
+		handler_finish(ctx, req, &call, resp);
+	}
+}
+
+int
+handler_start(const struct handler_ctx *ctx, const struct req *req,
+    struct resp *resp, struct handler_call *call)
+{
+	if (handler_begin(ctx, req, resp, call) == 0)
+		return 0;
+	if (writer_enqueue(ctx->writer, &call->item) == 0)
+		return 1;
+	/* Stopping: the event can still be made durable. */
+	call->item.res = STORE_RETRY;
+	handler_finish(ctx, req, call, resp);
+	return 0;
 }
 
 void
@@ -303,5 +308,5 @@ handler_finish(const struct handler_ctx *ctx, const struct req *req,
     struct handler_call *call, struct resp *resp)
 {
 	handler_result(ctx, call->item.res, &call->json, resp);
-	handler_end(ctx, req, call, resp);
+	handler_end(req, call, resp);
 }

@@ -57,24 +57,3 @@ resp_json(const struct resp *r, struct buf *b)
 	buf_json_str(b, r->message, strlen(r->message));
 	buf_addc(b, '}');
 }
-
-size_t
-resp_body(const struct resp *r, char *out, size_t outsz)
-{
-	struct buf	 b = BUF_INIT;
-	size_t		 len;
-
-	resp_json(r, &b);
-	if (b.failed || outsz == 0) {
-		len = 0;
-		if (outsz > 0)
-			out[0] = '\0';
-		goto out;
-	}
-	len = b.len < outsz - 1 ? b.len : outsz - 1;
-	memcpy(out, b.data, len);
-	out[len] = '\0';
-out:
-	buf_free(&b);
-	return len;
-}

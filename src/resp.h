@@ -18,12 +18,7 @@ void		 resp_set(struct resp *, int status, const char *fmt, ...)
 		    __attribute__((format(printf, 3, 4)));
 /* The status line text, e.g. "Bad Request". */
 const char	*resp_status_text(int status);
-/* Append the JSON body of the answer to b. */
+/* Append the body {"code":<0 or status>,"message":"<reason>"} to b. */
 void		 resp_json(const struct resp *, struct buf *);
-/*
- * Write the body {"code":<0 or status>,"message":"<reason>"} into buf.
- * Returns its length (truncated to bufsz - 1).
- */
-size_t		 resp_body(const struct resp *, char *buf, size_t bufsz);
 
 #endif

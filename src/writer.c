@@ -100,17 +100,17 @@ writer_replay(struct writer *w, long max)
 }
 
 /*
- * Hand back the n items of one transaction: writer_submit's are woken,
- * the others go to done_fn as one list.  Called with mu held; drops it
- * around done_fn.
+ * Hand back the items of one transaction (a list ending in NULL):
+ * writer_submit's are woken, the others go to done_fn as one list.
+ * Called with mu held; drops it around done_fn.
  */
 static void
-writer_deliver(struct writer *w, struct writer_item *items, size_t n)
+writer_deliver(struct writer *w, struct writer_item *items)
 {
 	struct writer_item	*it, *next, *async = NULL, **tail = &async;
 	int			 woke = 0;
 
-	for (it = items; it != NULL && n > 0; it = next, n--) {
+	for (it = items; it != NULL; it = next) {
 		next = it->next;
 		if (it->sync) {
 			it->done = 1;
@@ -182,7 +182,7 @@ writer_main(void *arg)
 		writer_commit(w, items, n);
 
 		pthread_mutex_lock(&w->mu);
-		writer_deliver(w, items, n);
+		writer_deliver(w, items);
 		if (!w->failing && (was_failing || w->replay_more)) {
 			/*
 			 * The database is back, or a backlog is draining: one

@@ -89,15 +89,17 @@ static void
 resp__body__success_is_code_zero(void **state)
 {
 	struct resp	 r;
-	char		 body[512];
+	struct buf	 body = BUF_INIT;
 
 	(void)state;
 	resp_set(&r, 200, "ok");
-	resp_body(&r, body, sizeof(body));
-	assert_string_equal(body, "{\"code\":0,\"message\":\"ok\"}");
+	resp_json(&r, &body);
+	assert_string_equal(body.data, "{\"code\":0,\"message\":\"ok\"}");
 	resp_set(&r, 403, "signature \"wrong\"");
-	resp_body(&r, body, sizeof(body));
-	assert_string_equal(body, "{\"code\":403,\"message\":\"signature \\\"wrong\\\"\"}");
+	buf_reset(&body);
+	resp_json(&r, &body);
+	assert_string_equal(body.data, "{\"code\":403,\"message\":\"signature \\\"wrong\\\"\"}");
+	buf_free(&body);
 	assert_string_equal(resp_status_text(413), "Content Too Large");
 }
 

@@ -117,12 +117,12 @@ mux_decode(const struct req *req, const struct config_vendor *vc,
 		if (strcmp(type, mux_events[i].type) == 0)
 			break;
 	mapped = i < sizeof(mux_events) / sizeof(mux_events[0]);
-	if (mapped && d == NULL) {
-		resp_set(resp, 400, "data missing");
-		return -1;
-	}
-	/* Assets not recorded from a live stream stay other. */
-	if (mapped && ev->stream == NULL && strncmp(type, "video.asset.", 12) == 0)
+	/*
+	 * Without data (the vendors.md section 7 vector's body) or, for an
+	 * asset, without a live stream: authentic, kept as other.
+	 */
+	if (d == NULL || (ev->stream == NULL &&
+	    strncmp(type, "video.asset.", 12) == 0))
 		mapped = 0;
 	if (mapped) {
 		ev->kind = mux_events[i].kind;

@@ -257,6 +257,7 @@ ScriptAlias /livehook/ $bin/
 	SetHandler fcgid-script
 	Options +ExecCGI
 	FcgidWrapper "$bin -c $STACK_CONF" virtual
+	CGIPassAuth On
 </Location>
 FcgidMaxRequestLen 131072
 FcgidMaxRequestsPerProcess 0

@@ -134,7 +134,8 @@ ivs_decode_recording(const struct msg *d, int channel, struct event *ev,
 	prefix = msg_str(d, "recording_s3_key_prefix");
 	if (bucket != NULL && *bucket != '\0' && prefix != NULL)
 		ev->storage_path = event_keep(ev, "s3://%s/%s", bucket, prefix);
-	else
+	/* Without a bucket, or too long to prefix with it: the prefix. */
+	if (ev->storage_path == NULL)
 		ev->storage_path = prefix;
 	if ((ev->error_message = msg_str(d, "recording_status_reason")) != NULL &&
 	    *ev->error_message == '\0')
@@ -223,6 +224,8 @@ ivs_verify(const struct req *req, const struct msg *m, const struct event *ev,
 		    (char)toupper((unsigned char)vc->header[i]);
 	name[5 + i] = '\0';
 	if ((value = req_param(req, name)) == NULL) {
+		if (vc->allow_unsigned == 1)
+			return 0;	/* the caller accepts it as unsigned */
 		resp_set(resp, 403, "%s header missing", vc->header);
 		return -1;
 	}

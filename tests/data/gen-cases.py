@@ -535,3 +535,5 @@ mux_case("invalid-utf8", "invalid UTF-8", b.encode().replace(b"Production", b"Pr
          hdr=[("HTTP_MUX_SIGNATURE", "t=%d,v1=00" % MT)])
 mux_case("nesting-too-deep", "deep nesting", b[:-1] + ',"x":' + DEEP + '}', [("status", "400")])
 mux_case("bad-created_at", "created_at that is not RFC 3339", dict(mux_ls("video.live_stream.active"), created_at="yesterday"), [("status", "400")])
+case("ivs", "allow-unsigned", "no header, keys configured and allow_unsigned = yes: stored as unsigned", J(ivs_state("Stream Start")),
+     [("status", "200"), ("auth", "unsigned")], now=IT, config=ICONF + ["allow_unsigned = yes"])

@@ -13,8 +13,8 @@
 
 /* v1 signatures read from one Mux-Signature header (one per signing secret). */
 #define MUX_V1_MAX	8
-/* Longest "t" accepted: Unix seconds. */
-#define MUX_T_MAX	19
+/* Longest "t" accepted: Unix seconds (digits; no int64 overflow). */
+#define MUX_T_MAX	12
 /* Signed input kept on the stack when t + "." + body fits; else allocated. */
 #define MUX_STACK_MAX	4096
 

@@ -537,3 +537,5 @@ mux_case("nesting-too-deep", "deep nesting", b[:-1] + ',"x":' + DEEP + '}', [("s
 mux_case("bad-created_at", "created_at that is not RFC 3339", dict(mux_ls("video.live_stream.active"), created_at="yesterday"), [("status", "400")])
 case("ivs", "allow-unsigned", "no header, keys configured and allow_unsigned = yes: stored as unsigned", J(ivs_state("Stream Start")),
      [("status", "200"), ("auth", "unsigned")], now=IT, config=ICONF + ["allow_unsigned = yes"])
+mux_case("t-too-long", "a t of 20 digits (beyond 64 bits): malformed, not an overflow", b, [("status", "403"), ("message", "malformed")],
+         hdr=[("HTTP_MUX_SIGNATURE", "t=99999999999999999999,v1=" + hm(MK, "99999999999999999999." + b))])

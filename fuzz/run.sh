@@ -13,6 +13,7 @@ mkdir -p "$FUZZ_DIR/build"
 cd "$FUZZ_DIR/build"
 [ -f Makefile ] || CC=clang "$src/configure" -q --enable-fuzz --enable-asan --enable-ubsan
 make -s -j2 fuzz/fuzz_aliyun fuzz/fuzz_huawei fuzz/fuzz_jdcloud fuzz/fuzz_tencent fuzz/fuzz_query
+make -s -j2 fuzz/fuzz_ivs fuzz/fuzz_mux
 run() {
 	local t=$1 corpus=$FUZZ_DIR/corpus-$1
 	mkdir -p "$corpus"
@@ -29,6 +30,6 @@ run() {
 }
 export -f run
 export FUZZ_DIR src secs
-printf '%s\n' aliyun huawei jdcloud tencent query | xargs -P "$jobs" -I{} bash -c 'run {}'
+printf '%s\n' aliyun huawei jdcloud tencent query ivs mux | xargs -P "$jobs" -I{} bash -c 'run {}'
 ls "$FUZZ_DIR"/crash-* 2>/dev/null && { echo "findings above"; exit 1; }
 echo "no findings"

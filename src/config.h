@@ -44,6 +44,7 @@ struct config_vendor {
 	char			*callback_host;
 	enum config_unit	 duration_unit;
 	enum config_unit	 size_unit;
+	char			*header;	/* [ivs]: the header holding the key */
 };
 
 struct config {

@@ -14,6 +14,8 @@ static const struct vendor *const vendor_table[] = {
 	&vendor_huawei,
 	&vendor_jdcloud,
 	&vendor_tencent,
+	&vendor_ivs,
+	&vendor_mux,
 };
 
 const struct vendor *
@@ -67,6 +69,10 @@ vendor_authenticate(const struct vendor *v, const struct req *req,
 		return -1;
 	if (rc == 1) {
 		ev->auth = EVENT_AUTH_SIGNATURE;
+		return 0;
+	}
+	if (rc == 2) {
+		ev->auth = EVENT_AUTH_TOKEN;
 		return 0;
 	}
 	if (vc->allow_unsigned == 1) {

@@ -35,6 +35,11 @@
 : "${LH_KEY_TENCENT:=livehookDemoTencentKey2024}"
 : "${LH_TOKEN_JDCLOUD:=livehook-demo-jdcloud-path-token-0123456789}"
 export LH_KEY_ALIYUN LH_KEY_HUAWEI LH_KEY_TENCENT LH_TOKEN_JDCLOUD
+: "${LH_KEY_IVS:=livehook-demo-ivs-api-key-0123456789}"
+: "${LH_KEY_IVS_BASIC:=Basic ZXZlbnRicmlkZ2U6bGl2ZWhvb2stZGVtby1wYXNzd29yZA==}"	# eventbridge:livehook-demo-password
+: "${LH_KEY_MUX:=livehook-demo-mux-signing-secret-0123}"
+: "${LH_KEY_MUX_OLD:=livehook-demo-mux-previous-secret-0123}"
+export LH_KEY_IVS LH_KEY_IVS_BASIC LH_KEY_MUX LH_KEY_MUX_OLD
 
 STACK_DIR=
 STACK_PORT=
@@ -106,6 +111,20 @@ token = $LH_TOKEN_JDCLOUD
 
 [tencent]
 key = $LH_KEY_TENCENT
+
+[ivs]
+header = X-Livehook-Key
+key = $LH_KEY_IVS
+
+; livehook-send -d 222222222222.eu-west-1 (HTTP Basic, as an API destination's connection sends it)
+[ivs:222222222222.eu-west-1]
+header = Authorization
+key = $LH_KEY_IVS_BASIC
+
+; two signing secrets while one is rolled
+[mux]
+key = $LH_KEY_MUX
+key = $LH_KEY_MUX_OLD
 EOF
 	chmod 0600 "$STACK_CONF"
 }
@@ -240,6 +259,7 @@ ScriptAlias /livehook/ $bin/
 	SetHandler fcgid-script
 	Options +ExecCGI
 	FcgidWrapper "$bin -c $STACK_CONF" virtual
+	CGIPassAuth On
 </Location>
 FcgidMaxRequestLen 131072
 FcgidMaxRequestsPerProcess 0

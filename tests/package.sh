@@ -53,7 +53,7 @@ getent passwd livehook >/dev/null && fail "a user livehook exists already: this 
 for p in /etc/livehook "$spool" /var/lib/livehook /run/livehook /usr/share/livehook; do
 	[ -e "$p" ] && fail "$p exists already: this test would remove it"
 done
-for t in dpkg-buildpackage dh lintian apt-get spawn-fcgi curl; do
+for t in dpkg-buildpackage dh lintian apt-get spawn-fcgi curl systemd-analyze; do
 	command -v "$t" >/dev/null 2>&1 || fail "$t not found (contrib/quickstart.sh installs it)"
 done
 lighttpd=$(command -v lighttpd || echo /usr/sbin/lighttpd)
@@ -190,6 +190,14 @@ uid=$(id -u livehook) || fail "no user livehook"
 [ "$(stat -c '%a %U:%G' "$spool")" = "750 livehook:livehook" ] ||
     fail "$spool is $(stat -c '%a %U:%G' "$spool" 2>&1)"
 ok "system user livehook (uid $uid), $spool 750 livehook:livehook"
+
+# systemd's own check of the installed units and drop-ins: any complaint fails.
+(cd /lib/systemd/system && systemd-analyze verify --man=no livehook.service livehook.socket \
+    livehook-fcgi.service livehook-maintain.service livehook-maintain.timer) >"$tmp/verify.out" 2>&1
+vrc=$?
+[ "$vrc" = 0 ] && [ ! -s "$tmp/verify.out" ] ||
+    { cat "$tmp/verify.out"; fail "systemd-analyze verify complains about the installed units"; }
+ok "systemd-analyze verify: the five units and their drop-ins are clean"
 
 # The drop-in's ExecCondition, run as systemd would (CI has no systemd).
 unit_line() {	# unit-file key: the value, continuation lines joined
@@ -336,6 +344,7 @@ install_deb
 edit_conf || fail "cannot edit $conf"
 pg_restart_server || fail "PostgreSQL did not start again"
 out=$(runuser -u livehook -- /usr/sbin/livehook --drain 2>&1) || fail "livehook --drain: $out"
+out=${out##*$'\n'}
 after=$(pg_val "SELECT count(*) FROM livehook.callbacks")
 [ "$after" = $((stored + 1)) ] || fail "after --drain ($out): $after rows, expected $((stored + 1))"
 ok "livehook --drain: $out; $after rows"

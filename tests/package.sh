@@ -9,7 +9,8 @@
 #
 # 1. copies the tree (git: the tracked and unignored files as they are in
 #    the work tree; else the tree without build*/) and runs
-#    dpkg-buildpackage -b -us -uc there, then lintian (no error, no warning);
+#    dpkg-source -b and dpkg-buildpackage -b -us -uc there, then lintian
+#    on both (no error, no warning);
 # 2. apt-get install ./livehook_*.deb, checks what it installed (files,
 #    conffile owner and mode, user, spool, every sql/upgrade script);
 # 3. a throwaway PostgreSQL loaded with /usr/share/livehook/sql/schema.sql,
@@ -131,6 +132,10 @@ upstream=$(sed -n 's/^AC_INIT(\[livehook\], \[\([^]]*\)\].*/\1/p' configure.ac)
     fail "debian/changelog is at $version, configure.ac at $upstream: add a changelog entry"
 ok "debian/changelog and configure.ac agree on version $version"
 
+# The source package too, for lintian (a native package: one tarball).
+(cd "$tmp" && dpkg-source -b livehook) >"$tmp/source.log" 2>&1 ||
+    { cat "$tmp/source.log"; fail "dpkg-source -b failed"; }
+
 step "dpkg-buildpackage -b -us -uc"
 if ! nice -n 10 dpkg-buildpackage -b -us -uc >"$tmp/build.log" 2>&1; then
 	tail -n 40 "$tmp/build.log"
@@ -142,11 +147,12 @@ deb=$(ls "$tmp"/livehook_"$version"_*.deb 2>/dev/null | head -n 1)
 ok "built ${deb##*/} ($(($(date +%s) - start)) s)"
 
 step "lintian"
-lintian --fail-on error,warning "$tmp"/livehook_"$version"_*.changes >"$tmp/lintian.out" 2>&1
+lintian --fail-on error,warning "$tmp/livehook_$version.dsc" \
+    "$tmp"/livehook_"$version"_*.changes >"$tmp/lintian.out" 2>&1
 lrc=$?
 grep -v '^running with root privileges' "$tmp/lintian.out"
 [ "$lrc" = 0 ] || fail "lintian reports errors or warnings (above)"
-ok "lintian: no error, no warning"
+ok "lintian (source and binary package): no error, no warning"
 
 # ---------------------------------------------------------------------
 # install_deb [apt-get options]: apt-get install the package, output in

@@ -262,7 +262,7 @@ eval "$condition" >/dev/null 2>&1 || fail "livehook.service still refuses the ed
 out=$(runuser -u livehook -- /usr/sbin/livehook -t 2>&1) ||
     fail "livehook -t (as livehook, the default configuration path): $out"
 case $out in
-"$conf: configuration ok, 4 vendor section(s); database schema version"*) ok "livehook -t: $out" ;;
+"$conf: configuration ok, "*"database schema version"*) ok "livehook -t: $out" ;;
 *) fail "livehook -t: $out" ;;
 esac
 

@@ -180,11 +180,13 @@ for f in /usr/sbin/livehook /usr/bin/livehook-send /usr/share/man/man8/livehook.
     /lib/systemd/system/livehook.service.d/unconfigured.conf; do
 	[ -f "$f" ] || fail "$f is not installed"
 done
-for f in "$tmp"/livehook/sql/upgrade/* "$tmp"/livehook/contrib/dashboards/*; do
-	case $f in */contrib/*) d=contrib/dashboards ;; *) d=sql/upgrade ;; esac
+for f in "$tmp"/livehook/sql/*.sql "$tmp"/livehook/sql/upgrade/* "$tmp"/livehook/contrib/dashboards/*; do
+	d=${f#"$tmp"/livehook/}
+	d=${d%/*}
+	[ "$d" = sql/upgrade ] || [ "$d" = sql ] || d=contrib/dashboards
 	cmp -s "$f" "/usr/share/livehook/$d/${f##*/}" || fail "$d/${f##*/} is not installed as it is in the tree"
 done
-ok "binaries, man pages, sql/ (every upgrade script), contrib/ and the units are installed"
+ok "binaries, man pages, sql/ (every script and upgrade), contrib/ and the units are installed"
 [ "$(/usr/sbin/livehook -V)" = "livehook $version" ] || fail "livehook -V: $(/usr/sbin/livehook -V)"
 dpkg-query -W -f '${Conffiles}\n' livehook | grep -q "^ $conf " || fail "$conf is not a conffile"
 [ "$(stat -c '%a %U:%G' "$conf")" = "640 root:livehook" ] ||

@@ -43,12 +43,14 @@ die() {
 	exit 1
 }
 
-# Debian packages: to build, to test, and to run the demo stack.
+# Debian packages: to build, to test, and to run the demo stack; the
+# last line builds and checks the Debian package (tests/package.sh).
 packages="build-essential autoconf automake autoconf-archive pkg-config
 libfcgi-dev libfcgi-bin spawn-fcgi libjson-c-dev libssl-dev openssl libpq-dev
 libinih-dev libcmocka-dev postgresql postgresql-client lighttpd nginx apache2-bin
 libapache2-mod-fcgid pgbouncer curl mandoc
-ca-certificates"
+ca-certificates
+dpkg-dev debhelper lintian systemd"
 
 install_deps() {
 	local p missing=() sudo=

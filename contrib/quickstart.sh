@@ -48,6 +48,7 @@ packages="build-essential autoconf automake autoconf-archive pkg-config
 libfcgi-dev libfcgi-bin spawn-fcgi libjson-c-dev libssl-dev openssl libpq-dev
 libinih-dev libcmocka-dev postgresql postgresql-client lighttpd nginx apache2-bin
 libapache2-mod-fcgid pgbouncer curl mandoc
+libnginx-mod-rtmp ffmpeg
 ca-certificates"
 
 install_deps() {

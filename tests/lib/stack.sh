@@ -15,6 +15,10 @@
 # (yes or no, default yes); STACK_THREADS (per process; unset:
 # livehook's own default, as shipped); STACK_EXTRA_CONF
 # (lines added to the [server] section); STACK_DB_TIMEOUT ([database] timeout); the PG* variables of pg_start.
+# STACK_EXTRA_VENDORS: lines appended to livehook.conf (more vendor
+# sections).  With STACK_SERVER=nginx, a shell function stack_nginx_main,
+# when defined, prints lines for nginx.conf's main context (load_module,
+# an rtmp {} block); it runs once STACK_PORT and STACK_DIR are set.
 # Output: STACK_DIR (a temporary directory: livehook.conf, livehook.sock,
 # livehook.log, <server>.conf, <server>-error.log), STACK_PORT, STACK_URL,
 # STACK_CONF, and LH_KEY_* / LH_TOKEN_JDCLOUD exported for
@@ -104,6 +108,7 @@ token = $LH_TOKEN_JDCLOUD
 
 [tencent]
 key = $LH_KEY_TENCENT
+${STACK_EXTRA_VENDORS:-}
 EOF
 	chmod 0600 "$STACK_CONF"
 }
@@ -170,6 +175,7 @@ daemon off;
 worker_processes 1;
 $user
 pid $STACK_DIR/nginx.pid;
+$(declare -F stack_nginx_main >/dev/null && stack_nginx_main)
 error_log $STACK_DIR/nginx-error.log;
 events { worker_connections 256; }
 http {

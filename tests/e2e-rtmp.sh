@@ -46,28 +46,13 @@ stack_nginx_main() {
 	RTMP_PORT=$(pg__free_port)
 	mkdir -p "$STACK_DIR/rec"
 	echo "$RTMP_PORT" >"$work/rtmp-port"
-	cat <<EOF
-load_module $RTMP_MODULE;
-rtmp {
-	server {
-		listen 127.0.0.1:$RTMP_PORT;
-		application live {
-			live on;
-			on_publish $hook;
-			on_publish_done $hook;
-			on_play $hook;
-			on_play_done $hook;
-			on_done $hook;
-			on_update $hook;
-			notify_update_timeout 2s;
-			record all;
-			record_path $STACK_DIR/rec;
-			record_unique on;
-			on_record_done $hook;
-		}
-	}
-}
-EOF
+	echo "load_module $RTMP_MODULE;"
+	# contrib/nginx-rtmp/livehook-rtmp.conf as shipped, on this stack.
+	sed -e "s|listen 1935;|listen 127.0.0.1:$RTMP_PORT;|" \
+	    -e "s|http://127.0.0.1/livehook/nginx-rtmp/replace-with-a-long-random-path-token|$hook|" \
+	    -e "s|notify_update_timeout 30s;|notify_update_timeout 2s;|" \
+	    -e "s|record_path /var/lib/nginx/rec;|record_path $STACK_DIR/rec;|" \
+	    "$top_srcdir/contrib/nginx-rtmp/livehook-rtmp.conf"
 }
 
 STACK_SERVER=nginx

@@ -102,6 +102,19 @@ run "$work/h.jsonl" >/dev/null
 check "republish after the timeout: live under the new session" "dead|1" \
     "$(q "SELECT stream, session_key FROM livehook.live_now WHERE stream = 'dead'")"
 
+# nginx restarted: clientid 1 again for the same stream, a new session.
+{ ev nginx-rtmp publish again 1 50000
+  ev nginx-rtmp unpublish again 1 40000; } >"$work/r1.jsonl"
+run "$work/r1.jsonl" >/dev/null
+ev nginx-rtmp publish again 1 10000 >"$work/r2.jsonl"
+run "$work/r2.jsonl" >/dev/null
+check "a client id used again: two sessions, the new one live" "t|f
+f|t
+t" "$(q "SELECT ended_at IS NOT NULL, session_key = '1' FROM livehook.stream_sessions WHERE stream = 'again' ORDER BY started_at")
+$(q "SELECT live FROM livehook.streams WHERE stream = 'again'")"
+check "  ... the old one kept its row as 1@<start ms>, its unpublish counted once" "1|1" \
+    "$(q "SELECT count(*) FROM livehook.sessions WHERE stream = 'again' AND session_key LIKE '1@%'")|$(q "SELECT count(*) FROM livehook.stream_sessions WHERE stream = 'again' AND duration = interval '10 s'")"
+
 # 5. Plays: sessions, viewers, daily plays and watched time.
 { ev nginx-rtmp play_done cam1 12 15000
   ev nginx-rtmp play cam1 13 14000; } >"$work/i.jsonl"

@@ -270,6 +270,32 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION livehook.selfhosted_heartbeat(text[], text[], text[], text[], text[], timestamptz[]) IS 'ingest(): heartbeats refresh their session and streams.last_heartbeat';
+-- issue 13: a client id used again (nginx-rtmp's clientid restarts at 1
+-- with nginx; one RTMP connection may publish twice): before a publish's
+-- session is stored, an earlier session of the same stream under the same
+-- key keeps its row under "<key>@<start in ms>", so the two never merge.
+CREATE OR REPLACE FUNCTION livehook.selfhosted_rekey(ev text[], ed text[],
+    ea text[], es text[], ek text[], etime timestamptz[], esk text[])
+RETURNS void LANGUAGE plpgsql
+SET plan_cache_mode = force_generic_plan SET enable_seqscan = off AS $$
+BEGIN
+	UPDATE livehook.sessions s
+	   SET session_key = s.session_key || '@' || (extract(epoch FROM s.started_at) * 1000)::bigint
+	  FROM (SELECT b.vendor, b.domain, b.app, b.stream, b.session_key, min(b.t) AS t
+	          FROM unnest(ev, ed, ea, es, ek, etime, esk)
+	            AS b(vendor, domain, app, stream, kind, t, session_key)
+	         WHERE b.kind = 'publish' AND b.session_key IS NOT NULL
+	         GROUP BY 1, 2, 3, 4, 5) b
+	  JOIN livehook.streams st ON st.vendor = b.vendor AND st.domain = b.domain
+	   AND st.app = b.app AND st.stream = b.stream
+	 WHERE st.heartbeat_timeout IS NOT NULL
+	   AND s.vendor = b.vendor AND s.domain = b.domain AND s.app = b.app
+	   AND s.stream = b.stream AND s.session_key = b.session_key
+	   AND s.started_at < b.t;
+END
+$$;
+COMMENT ON FUNCTION livehook.selfhosted_rekey(text[], text[], text[], text[], text[], timestamptz[], text[]) IS 'ingest(): an earlier session under a client id used again keeps its row under <key>@<start ms>';
+
 -- end of issue 13 functions
 
 -- Store a batch of events (a JSON array as livehook's event_to_json()
@@ -494,6 +520,9 @@ BEGIN
 	           array_agg(f.snaps) AS fsnap
 	          FROM f) z;
 
+	IF ev IS NOT NULL THEN
+		PERFORM livehook.selfhosted_rekey(ev, ed, ea, es, ek, etime, esk);
+	END IF;
 	IF ev IS NOT NULL OR fday IS NOT NULL OR pv IS NOT NULL THEN
 		WITH b AS (
 			SELECT * FROM unnest(ev, ed, ea, es, ek, etime, esk)

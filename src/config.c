@@ -222,8 +222,8 @@ config_section(struct config_ctx *ctx, const char *name, size_t len)
 	vlen = colon != NULL ? (size_t)(colon - name) : len;
 	if (!config_vendor_known(name, vlen)) {
 		config_err(ctx, NULL, "unknown section (expected database, "
-		    "server, or a vendor: jdcloud, aliyun, huawei, tencent, "
-		    "srs, nginx-rtmp)");
+		    "server, jdcloud, aliyun, huawei, tencent, srs or "
+		    "nginx-rtmp)");
 		return;
 	}
 	memcpy(vendor, name, vlen);

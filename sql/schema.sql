@@ -330,6 +330,7 @@ CREATE TABLE IF NOT EXISTS livehook.play_events (
 	client_id	text NOT NULL,
 	client_ip	text,
 	params		text,
+	last_heartbeat	timestamptz,
 	CONSTRAINT play_events_event_check CHECK (event IN ('play', 'play_done'))
 ) PARTITION BY RANGE (event_time);
 COMMENT ON TABLE livehook.play_events IS 'Viewers starting (play) and stopping (play_done), from the self-hosted servers (partitioned by month of event_time)';
@@ -344,6 +345,7 @@ COMMENT ON COLUMN livehook.play_events.event_time IS 'When livehook received it 
 COMMENT ON COLUMN livehook.play_events.client_id IS 'The server''s id of the viewer''s connection (SRS client_id, nginx-rtmp clientid)';
 COMMENT ON COLUMN livehook.play_events.client_ip IS 'Viewer address';
 COMMENT ON COLUMN livehook.play_events.params IS 'Play URL query parameters';
+COMMENT ON COLUMN livehook.play_events.last_heartbeat IS 'A play: the newest heartbeat of the viewer (nginx-rtmp update_play)';
 CREATE INDEX IF NOT EXISTS play_events_client_idx ON livehook.play_events (vendor, domain, app, stream, client_id, event_time);
 CREATE INDEX IF NOT EXISTS play_events_time_idx ON livehook.play_events (event_time);
 -- Heartbeats (nginx-rtmp update_publish, SRS on_hls) and the vendor's timeout.
@@ -682,6 +684,12 @@ DECLARE
 	hs	text[];
 	hk	text[];
 	ht	timestamptz[];
+	qv	text[];
+	qd	text[];
+	qa	text[];
+	qs	text[];
+	qk	text[];
+	qt	timestamptz[];
 BEGIN
 	-- The partitions of the batch's months, where one is missing (its
 	-- first batch; maintain() makes them ahead).  Cheaper than catching
@@ -719,7 +727,7 @@ BEGIN
 	), keys AS (
 		INSERT INTO livehook.event_keys (vendor, event_key, callback_id)
 		SELECT e.vendor, e.event_key, e.cid FROM e
-		 WHERE e.kind <> 'heartbeat'
+		 WHERE e.kind NOT IN ('heartbeat', 'play_heartbeat')
 		 ORDER BY 1, 2, 3
 		ON CONFLICT ON CONSTRAINT event_keys_pkey DO NOTHING
 		RETURNING callback_id
@@ -800,13 +808,15 @@ BEGIN
 		  FROM n WHERE n.kind IN ('record_file_complete', 'snapshot')
 		 GROUP BY 1, 2, 3
 	)
-	SELECT x.fresh || coalesce(h.hi, '{}'), y.ev, y.ed, y.ea, y.es, y.ek, y.et, y.esk,
+	SELECT x.fresh || coalesce(h.hi, '{}') || coalesce(w.qi, '{}'), y.ev, y.ed, y.ea, y.es, y.ek, y.et, y.esk,
 	    z.fday, z.fv, z.fd, z.ff, z.ftime, z.fbytes, z.fsnap,
 	    q.pv, q.pd, q.pa, q.ps, q.pk, q.pt, q.pc,
-	    h.hv, h.hd, h.ha, h.hs, h.hk, h.ht
+	    h.hv, h.hd, h.ha, h.hs, h.hk, h.ht,
+	    w.qv, w.qd, w.qa, w.qs, w.qk, w.qt
 	  INTO fresh, ev, ed, ea, es, ek, etime, esk,
 	    fday, fv, fd, ff, ftime, fbytes, fsnap,
-	    pv, pd, pa, ps, pk, pt, pc, hv, hd, ha, hs, hk, ht
+	    pv, pd, pa, ps, pk, pt, pc, hv, hd, ha, hs, hk, ht,
+	    qv, qd, qa, qs, qk, qt
 	  FROM (SELECT coalesce(array_agg(n.i), '{}') AS fresh FROM n) x,
 	       (SELECT array_agg(n.vendor) AS pv, array_agg(n.domain) AS pd,
 	           array_agg(n.app) AS pa, array_agg(n.stream) AS ps,
@@ -818,6 +828,11 @@ BEGIN
 	           array_agg(e.stream) AS hs, array_agg(e.session_key) AS hk,
 	           array_agg(e.et) AS ht
 	          FROM e WHERE e.kind = 'heartbeat') h,
+	       (SELECT array_agg(e.i) AS qi, array_agg(e.vendor) AS qv,
+	           array_agg(e.domain) AS qd, array_agg(e.app) AS qa,
+	           array_agg(e.stream) AS qs, array_agg(e.session_key) AS qk,
+	           array_agg(e.et) AS qt
+	          FROM e WHERE e.kind = 'play_heartbeat') w,
 	       (SELECT array_agg(n.vendor) AS ev, array_agg(n.domain) AS ed,
 	           array_agg(n.app) AS ea, array_agg(n.stream) AS es,
 	           array_agg(n.kind) AS ek, array_agg(n.et) AS et,
@@ -989,6 +1004,23 @@ BEGIN
 	IF hv IS NOT NULL THEN
 		PERFORM livehook.selfhosted_heartbeat(hv, hd, ha, hs, hk, ht);
 	END IF;
+	IF qv IS NOT NULL THEN
+		-- A viewer's heartbeat refreshes its newest play.
+		UPDATE livehook.play_events p
+		   SET last_heartbeat = greatest(p.last_heartbeat, q.t)
+		  FROM (SELECT b.vendor, b.domain, b.app, b.stream, b.client_id, max(b.t) AS t
+		          FROM unnest(qv, qd, qa, qs, qk, qt)
+		            AS b(vendor, domain, app, stream, client_id, t)
+		         WHERE b.client_id IS NOT NULL
+		         GROUP BY 1, 2, 3, 4, 5) q
+		 WHERE p.vendor = q.vendor AND p.domain = q.domain AND p.app = q.app
+		   AND p.stream = q.stream AND p.client_id = q.client_id
+		   AND p.event = 'play'
+		   AND p.event_time = (SELECT max(x.event_time) FROM livehook.play_events x
+		        WHERE x.vendor = q.vendor AND x.domain = q.domain AND x.app = q.app
+		          AND x.stream = q.stream AND x.client_id = q.client_id
+		          AND x.event = 'play' AND x.event_time <= q.t);
+	END IF;
 
 	RETURN QUERY
 	SELECT g.i, CASE WHEN g.i = ANY (fresh) THEN 'ok' ELSE 'duplicate' END
@@ -1141,8 +1173,8 @@ COMMENT ON COLUMN livehook.daily_usage.watched_time IS 'Total length of the play
 -- issue 13: viewers of the self-hosted servers
 CREATE OR REPLACE VIEW livehook.play_sessions AS
 SELECT p.vendor, coalesce(a.domain, p.domain) AS domain, p.app, p.stream,
-       p.client_id, p.client_ip, p.event_time AS started_at, d.ended_at,
-       d.ended_at - p.event_time AS duration
+       p.client_id, p.client_ip, p.event_time AS started_at, e.ended_at,
+       e.ended_at - p.event_time AS duration
   FROM livehook.play_events p
   LEFT JOIN livehook.domain_aliases a ON a.alias = p.domain
   -- Its end: the first play_done of the client id before the client id
@@ -1156,6 +1188,13 @@ SELECT p.vendor, coalesce(a.domain, p.domain) AS domain, p.app, p.stream,
                 WHERE y.vendor = p.vendor AND y.domain = p.domain AND y.app = p.app
                   AND y.stream = p.stream AND y.client_id = p.client_id
                   AND y.event = 'play' AND y.event_time > p.event_time), 'infinity')) d ON true
+  -- A play without play_done past its heartbeat timeout ended at its last heartbeat.
+  LEFT JOIN livehook.streams st ON d.ended_at IS NULL AND p.last_heartbeat IS NOT NULL
+   AND st.vendor = p.vendor AND st.domain = p.domain AND st.app = p.app AND st.stream = p.stream
+  CROSS JOIN LATERAL (SELECT coalesce(d.ended_at,
+       CASE WHEN st.heartbeat_timeout > 0
+             AND p.last_heartbeat < now() - make_interval(secs => st.heartbeat_timeout)
+            THEN p.last_heartbeat END) AS ended_at) e
  WHERE p.event = 'play';
 COMMENT ON VIEW livehook.play_sessions IS 'One row per play (self-hosted servers): paired with its play_done by the server''s client id';
 COMMENT ON COLUMN livehook.play_sessions.vendor IS 'Vendor';
@@ -1165,7 +1204,7 @@ COMMENT ON COLUMN livehook.play_sessions.stream IS 'Stream name';
 COMMENT ON COLUMN livehook.play_sessions.client_id IS 'The server''s id of the viewer''s connection';
 COMMENT ON COLUMN livehook.play_sessions.client_ip IS 'Viewer address';
 COMMENT ON COLUMN livehook.play_sessions.started_at IS 'When the play started';
-COMMENT ON COLUMN livehook.play_sessions.ended_at IS 'When it stopped, NULL while open';
+COMMENT ON COLUMN livehook.play_sessions.ended_at IS 'When it stopped, NULL while open; its last heartbeat once that is older than the heartbeat timeout';
 COMMENT ON COLUMN livehook.play_sessions.duration IS 'ended_at - started_at, NULL while open';
 
 CREATE OR REPLACE VIEW livehook.viewers_now AS

@@ -27,6 +27,7 @@ static const char *const event_kind_names[] = {
 	[EVENT_PLAY_DONE] = "play_done",
 	[EVENT_HEARTBEAT] = "heartbeat",
 	[EVENT_IGNORE] = "ignore",
+	[EVENT_PLAY_HEARTBEAT] = "play_heartbeat",
 };
 
 static const char *const event_auth_names[] = {

@@ -25,6 +25,7 @@ enum event_kind {
 	EVENT_PLAY_DONE,	/* a viewer stops */
 	EVENT_HEARTBEAT,	/* refreshes streams.last_heartbeat, no callbacks row */
 	EVENT_IGNORE,		/* answered success, nothing stored */
+	EVENT_PLAY_HEARTBEAT,	/* refreshes an open play, no callbacks row */
 };
 
 enum event_auth {

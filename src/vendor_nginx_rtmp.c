@@ -20,8 +20,7 @@ static const struct {
 	{ "play_done", EVENT_PLAY_DONE },
 	{ "record_done", EVENT_RECORD_FILE_COMPLETE },
 	{ "update_publish", EVENT_HEARTBEAT },
-	/* A player's heartbeat: answered, nothing stored (no play timeout yet). */
-	{ "update_play", EVENT_IGNORE },
+	{ "update_play", EVENT_PLAY_HEARTBEAT },
 	/* connect, disconnect and done (publishers and players) stay "other". */
 };
 
@@ -160,8 +159,6 @@ nginx_decode(const struct req *req, const struct config_vendor *vc,
 			ev->kind = nginx_calls[i].kind;
 			break;
 		}
-	if (ev->kind == EVENT_IGNORE)
-		return 0;
 	ev->domain = vc->store_domain != NULL ? vc->store_domain :
 	    nginx_tcurl_host(msg_str(m, "tcurl"), ev);
 	ev->app = msg_str(m, "app");

@@ -131,6 +131,20 @@ check "timeline shows plays" "play
 play_done
 play" "$(q "SELECT kind FROM livehook.timeline WHERE stream = 'cam1' AND kind LIKE 'play%' ORDER BY event_time")"
 
+# A viewer whose heartbeats (update_play) stopped: no longer a viewer.
+{ ev nginx-rtmp publish vw 30 300000
+  ev nginx-rtmp heartbeat vw 30 20000
+  ev nginx-rtmp play vw 15 250000
+  ev nginx-rtmp play_heartbeat vw 15 240000
+  ev nginx-rtmp play_heartbeat vw 15 200000
+  ev nginx-rtmp play vw 16 100000
+  ev nginx-rtmp play_heartbeat vw 16 10000; } >"$work/j.jsonl"
+check "plays and play heartbeats: all ok" "ok 7 duplicate 0 retry 0 refused 0" "$(run "$work/j.jsonl")"
+check "  ... play heartbeats add no callbacks row" "3" "$(q "SELECT count(*) FROM livehook.callbacks WHERE stream = 'vw'")"
+check "  ... a play whose heartbeats stopped ends at its last one; the other is open" "15|t
+16|" "$(q "SELECT client_id, abs(extract(epoch FROM ended_at) * 1000 - ($now - 200000)) < 2 FROM livehook.play_sessions WHERE stream = 'vw' ORDER BY 1")"
+check "  ... viewers_now counts the open one" "vw|1" "$(q "SELECT stream, viewers FROM livehook.viewers_now WHERE stream = 'vw'")"
+
 # 6. Heartbeats replayed (e.g. from the spool) are answered ok again and change nothing.
 check "stored twice: publish and play duplicates, the three heartbeats ok" "ok 3 duplicate 2 retry 0 refused 0" \
     "$(run "$work/a.jsonl")"

@@ -207,8 +207,8 @@ case(N, "play_done", "play_done, " + ncap, PL + "&clientid=12&call=play_done&nam
 case(N, "update_publish", "update_publish: the publisher's heartbeat, no callbacks row (SPEC 11), " + ncap,
      P + "&clientid=9&call=update_publish&time=2&timestamp=1823&name=cam1&" + A,
      [("status", 200), ("kind", "heartbeat"), ("session_key", "9"), ("stream", "cam1")])
-case(N, "update_play", "update_play: answered, nothing stored, " + ncap,
-     PL + "&clientid=12&call=update_play&time=2&timestamp=3343&name=cam1&ptoken=p1", [("status", 200), ("kind", "ignore")])
+case(N, "update_play", "update_play: the player's heartbeat, no callbacks row (SPEC 11), " + ncap,
+     PL + "&clientid=12&call=update_play&time=2&timestamp=3343&name=cam1&ptoken=p1", [("status", 200), ("kind", "play_heartbeat"), ("session_key", "12")])
 case(N, "record_done-app", "record_done of the application's recorder (record_unique on: the open time in s), " + ncap,
      P + "&clientid=24&call=record_done&recorder=&name=cam1&path=/srv/rtmp-test/rec/cam1-1796172060.flv&" + A,
      [("status", 200), ("kind", "record_file_complete"), ("storage_path", "/srv/rtmp-test/rec/cam1-1796172060.flv"),

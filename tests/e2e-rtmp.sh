@@ -5,7 +5,9 @@
 # Checks: a signed 5-second publish with recording and a player leaves its publish, unpublish,
 # recording file(s) and play session; a wrong signature is refused by nginx-rtmp (ffmpeg fails,
 # no row); a SIGKILLed nginx worker leaves no stream live after heartbeat_timeout; PostgreSQL
-# stopped during a publish with a spool: the stream keeps going and every event lands once.
+# stopped during a publish with a spool: the stream keeps going and every event lands once;
+# PostgreSQL hanging (SIGSTOP) with the shipped [database] timeout: a publish is still accepted
+# and a live stream is not dropped.
 # Needs nginx, libnginx-mod-rtmp and ffmpeg (contrib/quickstart.sh installs them).
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
@@ -207,6 +209,43 @@ e2e_expect "dbdown: every event landed once (publish, unpublish, recording; no d
 e2e_expect "dbdown: the spool is empty" "0" "$(find "$STACK_DIR/spool" -type f -name '*.json*' | wc -l)"
 e2e_expect "dbdown: its session ended (not live, not timed out)" "t|0" \
     "$(e2e_sql "SELECT ended_at IS NOT NULL FROM livehook.stream_sessions WHERE stream = 'dbdown'")|$(e2e_sql "SELECT count(*) FROM livehook.live_now")"
+
+# 5. PostgreSQL hangs (every process SIGSTOPped) during a publish, with
+# the shipped [database] timeout (5 s): the hooks are answered from the
+# spool within nginx-rtmp's netcall_timeout (10 s), so a new publish is
+# accepted and the live stream is not dropped by a failed on_update.
+pg_freeze() {	# STOP|CONT: the postmaster and its children (pg_start's server)
+	local pm
+	pm=$(head -1 "$PG_DIR/data/postmaster.pid" 2>/dev/null) || return 0
+	kill -"$1" "$pm" $(pgrep -P "$pm") 2>/dev/null
+}
+trap 'pg_freeze CONT; cleanup_rtmp; pg_stop' EXIT
+publish "$("$send" --publish-url "$RTMP/hung1")" 14 >"$work/pub5.err" 2>&1 &
+pub=$!
+bgpids+=("$pub")
+wait_sql "SELECT count(*) FROM livehook.stream_events WHERE stream = 'hung1'" 1 6 ||
+    e2e_not_ok "hung: the first publish was stored before the hang"
+pg_freeze STOP
+sleep 1
+t0=$(date +%s%N)
+publish "$("$send" --publish-url "$RTMP/hung2")" 3 >"$work/pub6.err" 2>&1
+rc=$?
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+e2e_expect "hung: a publish while PostgreSQL hangs is accepted and runs its 3 s (exit 0)" "0" "$rc"
+e2e_expect "  ... its on_publish was answered well within netcall_timeout (${ms} ms for 3 s of stream)" "yes" \
+    "$([ "$ms" -lt 11000 ] && echo yes || echo no)"
+sleep 4
+pg_freeze CONT
+wait "$pub"
+e2e_expect "hung: the stream live during the hang was not dropped (ffmpeg exit 0)" "0" "$?"
+for _ in $(seq 1 30); do
+	"${CURL:-curl}" -s -o /dev/null "$STACK_URL/readyz"
+	[ "$(e2e_sql "SELECT count(*) FROM livehook.stream_events WHERE stream IN ('hung1', 'hung2') AND event = 'unpublish'")" = 2 ] && break
+	sleep 0.5
+done
+e2e_expect "hung: both sessions landed once, each with its publish and unpublish" "hung1|publish,unpublish
+hung2|publish,unpublish" \
+    "$(e2e_sql "SELECT stream, string_agg(event, ',' ORDER BY event_time) FROM livehook.stream_events WHERE stream LIKE 'hung%' GROUP BY 1 ORDER BY 1")"
 
 echo "# e2e-rtmp: $((_e2e_n - _e2e_fail)) passed, $_e2e_fail failed"
 [ "$_e2e_fail" -eq 0 ] || { stack_log; exit 1; }

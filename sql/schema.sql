@@ -690,6 +690,7 @@ DECLARE
 	qs	text[];
 	qk	text[];
 	qt	timestamptz[];
+	sh	boolean;	-- the batch has publishes of the self-hosted servers
 BEGIN
 	-- The partitions of the batch's months, where one is missing (its
 	-- first batch; maintain() makes them ahead).  Cheaper than catching
@@ -808,12 +809,12 @@ BEGIN
 		  FROM n WHERE n.kind IN ('record_file_complete', 'snapshot')
 		 GROUP BY 1, 2, 3
 	)
-	SELECT x.fresh || coalesce(h.hi, '{}') || coalesce(w.qi, '{}'), y.ev, y.ed, y.ea, y.es, y.ek, y.et, y.esk,
+	SELECT x.fresh || coalesce(h.hi, '{}') || coalesce(w.qi, '{}'), y.ev, y.ed, y.ea, y.es, y.ek, y.et, y.esk, y.sh,
 	    z.fday, z.fv, z.fd, z.ff, z.ftime, z.fbytes, z.fsnap,
 	    q.pv, q.pd, q.pa, q.ps, q.pk, q.pt, q.pc,
 	    h.hv, h.hd, h.ha, h.hs, h.hk, h.ht,
 	    w.qv, w.qd, w.qa, w.qs, w.qk, w.qt
-	  INTO fresh, ev, ed, ea, es, ek, etime, esk,
+	  INTO fresh, ev, ed, ea, es, ek, etime, esk, sh,
 	    fday, fv, fd, ff, ftime, fbytes, fsnap,
 	    pv, pd, pa, ps, pk, pt, pc, hv, hd, ha, hs, hk, ht,
 	    qv, qd, qa, qs, qk, qt
@@ -836,7 +837,8 @@ BEGIN
 	       (SELECT array_agg(n.vendor) AS ev, array_agg(n.domain) AS ed,
 	           array_agg(n.app) AS ea, array_agg(n.stream) AS es,
 	           array_agg(n.kind) AS ek, array_agg(n.et) AS et,
-	           array_agg(n.session_key) AS esk
+	           array_agg(n.session_key) AS esk,
+	           bool_or(n.heartbeat_timeout IS NOT NULL) AS sh
 	          FROM n WHERE n.kind IN ('publish', 'unpublish')) y,
 	       (SELECT array_agg(f.day) AS fday, array_agg(f.vendor) AS fv,
 	           array_agg(f.domain) AS fd, array_agg(f.files) AS ff,
@@ -844,7 +846,7 @@ BEGIN
 	           array_agg(f.snaps) AS fsnap
 	          FROM f) z;
 
-	IF ev IS NOT NULL THEN
+	IF sh THEN
 		PERFORM livehook.selfhosted_rekey(ev, ed, ea, es, ek, etime, esk);
 	END IF;
 	IF ev IS NOT NULL OR fday IS NOT NULL OR pv IS NOT NULL THEN
@@ -999,7 +1001,9 @@ BEGIN
 		 WHERE t.vendor = x.vendor AND t.domain = x.domain
 		   AND t.app = x.app AND t.stream = x.stream
 		   AND t.heartbeat_timeout IS NULL;
-		PERFORM livehook.selfhosted_live(ev, ed, ea, es, ek, etime, esk);
+		IF sh THEN
+			PERFORM livehook.selfhosted_live(ev, ed, ea, es, ek, etime, esk);
+		END IF;
 	END IF;
 	IF hv IS NOT NULL THEN
 		PERFORM livehook.selfhosted_heartbeat(hv, hd, ha, hs, hk, ht);

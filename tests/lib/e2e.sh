@@ -155,7 +155,7 @@ e2e_checks() {
 	fi
 	sed 's/^/    /' "$tmp/out"
 	n=$(e2e_sql "SELECT count(DISTINCT vendor) FROM livehook.callbacks")
-	e2e_expect "callbacks of all four vendors stored" 4 "$n"
+	e2e_expect "callbacks of all six vendors stored" 6 "$n"
 	"$send" -n "$base" tencent record_file_complete >"$tmp/out1" 2>&1
 	"$send" -n "$base" tencent record_file_complete >"$tmp/out2" 2>&1
 	case "$(cat "$tmp/out1") / $(cat "$tmp/out2")" in

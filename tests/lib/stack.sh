@@ -37,6 +37,9 @@
 : "${LH_KEY_TENCENT:=livehookDemoTencentKey2024}"
 : "${LH_TOKEN_JDCLOUD:=livehook-demo-jdcloud-path-token-0123456789}"
 export LH_KEY_ALIYUN LH_KEY_HUAWEI LH_KEY_TENCENT LH_TOKEN_JDCLOUD
+: "${LH_TOKEN_SRS:=livehook-demo-srs-path-token-0123456789}"
+: "${LH_TOKEN_NGINX_RTMP:=livehook-demo-nginx-rtmp-path-token-0123456789}"
+export LH_TOKEN_SRS LH_TOKEN_NGINX_RTMP
 
 STACK_DIR=
 STACK_PORT=
@@ -108,6 +111,12 @@ token = $LH_TOKEN_JDCLOUD
 
 [tencent]
 key = $LH_KEY_TENCENT
+
+[srs]
+token = $LH_TOKEN_SRS
+
+[nginx-rtmp]
+token = $LH_TOKEN_NGINX_RTMP
 ${STACK_EXTRA_VENDORS:-}
 EOF
 	chmod 0600 "$STACK_CONF"

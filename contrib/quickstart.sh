@@ -181,6 +181,8 @@ livehook is serving.  Callback URLs (vendor keys are in $STACK_CONF):
   Huawei   $STACK_URL/huawei    (auth_sign, key $LH_KEY_HUAWEI)
   Tencent  $STACK_URL/tencent   (sign, key $LH_KEY_TENCENT)
   JD Cloud $STACK_URL/jdcloud/$LH_TOKEN_JDCLOUD
+  AWS IVS  $STACK_URL/ivs       (header X-Livehook-Key: $LH_KEY_IVS)
+  Mux      $STACK_URL/mux       (Mux-Signature, signing secret $LH_KEY_MUX)
   probes   $STACK_URL/healthz  $STACK_URL/readyz
 
 Send more:   $srcdir/contrib/livehook-send --all $STACK_URL

@@ -41,6 +41,11 @@ fuzz_param(void *ctx, const char *name)
 		return fuzz_sign;
 	if (strcmp(name, "HTTP_HOST") == 0)
 		return "hooks.example.com:8080";
+	/* IVS's header value and Mux's signature header, when bit 2 is set. */
+	if (strcmp(name, "HTTP_X_LIVEHOOK_KEY") == 0 && fuzz_sign != NULL)
+		return "abcdef";
+	if (strcmp(name, "HTTP_MUX_SIGNATURE") == 0 && fuzz_sign != NULL)
+		return "t=1700000000,v1=00,v1=526d21391541fee504aeb95d447c460981aa812ae73f31c54a09f3ba20fb0cc1";
 	return NULL;
 }
 
@@ -61,6 +66,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	/* issue 13: the signed-publish check of the self-hosted servers. */
 	if (strcmp(FUZZ_VENDOR, "srs") == 0 || strcmp(FUZZ_VENDOR, "nginx-rtmp") == 0)
 		fprintf(f, "publish_key = fuzz-publish-key\n");
+	if (strcmp(FUZZ_VENDOR, "ivs") == 0)
+		fprintf(f, "header = X-Livehook-Key\n");
 	fclose(f);
 	cfg = config_load(path);
 	unlink(path);

@@ -12,8 +12,9 @@ mkdir -p "$FUZZ_DIR/build"
 [ -x configure ] || autoreconf -fi >/dev/null
 cd "$FUZZ_DIR/build"
 [ -f Makefile ] || CC=clang "$src/configure" -q --enable-fuzz --enable-asan --enable-ubsan
-make -s -j2 fuzz/fuzz_aliyun fuzz/fuzz_huawei fuzz/fuzz_jdcloud fuzz/fuzz_tencent fuzz/fuzz_query \
-    fuzz/fuzz_srs fuzz/fuzz_nginx_rtmp
+make -s -j2 fuzz/fuzz_aliyun fuzz/fuzz_huawei fuzz/fuzz_jdcloud fuzz/fuzz_tencent fuzz/fuzz_query
+make -s -j2 fuzz/fuzz_ivs fuzz/fuzz_mux
+make -s -j2 fuzz/fuzz_srs fuzz/fuzz_nginx_rtmp
 run() {
 	local t=$1 corpus=$FUZZ_DIR/corpus-$1
 	mkdir -p "$corpus"
@@ -33,6 +34,6 @@ run() {
 }
 export -f run
 export FUZZ_DIR src secs
-printf '%s\n' aliyun huawei jdcloud tencent query srs nginx_rtmp | xargs -P "$jobs" -I{} bash -c 'run {}'
+printf '%s\n' aliyun huawei jdcloud tencent query ivs mux srs nginx_rtmp | xargs -P "$jobs" -I{} bash -c 'run {}'
 ls "$FUZZ_DIR"/crash-* 2>/dev/null && { echo "findings above"; exit 1; }
 echo "no findings"

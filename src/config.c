@@ -59,6 +59,7 @@
 static const char *const config_vendor_names[] = {
 	"jdcloud", "aliyun", "huawei", "tencent",
 	"srs", "nginx-rtmp",
+	"ivs", "mux",
 };
 
 enum config_sect {
@@ -161,6 +162,18 @@ config_hostname_ok(const char *s)
 	return 1;
 }
 
+/* An HTTP header name: letters, digits and '-' (what CGI can pass on). */
+static int
+config_header_ok(const char *s)
+{
+	if (*s == '\0' || strlen(s) > 64)
+		return 0;
+	for (; *s != '\0'; s++)
+		if (!isalnum((unsigned char)*s) && *s != '-')
+			return 0;
+	return 1;
+}
+
 static int
 config_vendor_known(const char *name, size_t len)
 {
@@ -222,8 +235,8 @@ config_section(struct config_ctx *ctx, const char *name, size_t len)
 	vlen = colon != NULL ? (size_t)(colon - name) : len;
 	if (!config_vendor_known(name, vlen)) {
 		config_err(ctx, NULL, "unknown section (expected database, "
-		    "server, jdcloud, aliyun, huawei, tencent, srs or "
-		    "nginx-rtmp)");
+		    "server, jdcloud, aliyun, huawei, tencent, srs, nginx-rtmp, "
+		    "ivs or mux)");
 		return;
 	}
 	memcpy(vendor, name, vlen);
@@ -377,6 +390,16 @@ config_vendor_key(struct config_ctx *ctx, const char *name, const char *value)
 			    "0 to %d", CONFIG_SECONDS_MAX);
 		else
 			v->heartbeat_timeout = n;
+	} else if (strcmp(name, "header") == 0) {
+		/* IVS: an HTTP header name (RFC 9110 token characters). */
+		if (strcmp(v->vendor, "ivs") != 0)
+			config_err(ctx, name, "only for [ivs]");
+		else if (v->header != NULL)
+			config_err(ctx, name, "set twice");
+		else if (!config_header_ok(value))
+			config_err(ctx, name, "not an HTTP header name");
+		else if ((v->header = strdup(value)) == NULL)
+			config_err(ctx, name, "out of memory");
 	} else
 		config_err(ctx, name, "unknown key");
 }
@@ -682,6 +705,10 @@ config_check(struct config_ctx *ctx)
 		if (!config_has_auth(&eff))
 			config_err(ctx, NULL, "no key, token or "
 			    "allow_unsigned = yes");
+		if (strcmp(v->vendor, "ivs") == 0 && eff.nkeys > 0 &&
+		    eff.header == NULL)
+			config_err(ctx, NULL, "key = needs header = (the "
+			    "header the API destination sends)");
 	}
 }
 
@@ -774,6 +801,7 @@ config_vendor_clear(struct config_vendor *v)
 		free(v->publish_keys[i]);
 	free(v->store_domain);
 	free(v->callback_host);
+	free(v->header);
 }
 
 void
@@ -844,6 +872,8 @@ config_vendor_get(const struct config *cfg, const char *vendor,
 			out->store_domain = d->store_domain;
 		if (d->heartbeat_timeout != -1)
 			out->heartbeat_timeout = d->heartbeat_timeout;
+		if (d->header != NULL)
+			out->header = d->header;
 	}
 	if (out->heartbeat_timeout == -1)
 		out->heartbeat_timeout = strcmp(vendor, "srs") == 0 ?

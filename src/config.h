@@ -51,6 +51,7 @@ struct config_vendor {
 	size_t			 npublish_keys;
 	char			*store_domain;	/* "domain =": the domain to store */
 	long			 heartbeat_timeout;	/* seconds; -1: not set here */
+	char			*header;	/* [ivs]: the header holding the key */
 };
 
 struct config {

@@ -2,6 +2,7 @@
 #include "autoconfig.h"
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,6 +98,22 @@ event_make_key(struct event *ev)
 	char		*mat = local, *o, *t, *r;
 	int		 rc;
 
+	/* The vendor's stable event id identifies the event by itself. */
+	if (ev->event_id != NULL) {
+		const char *g[] = { ev->vendor, "event-id", ev->event_id };
+		for (o = local, i = 0; i < 3; i++) {
+			n[i] = g[i] != NULL ? strlen(g[i]) : 0;
+			need += n[i] + 1;
+		}
+		if (need > sizeof(local) && (mat = malloc(need)) == NULL)
+			return -1;
+		for (o = mat, i = 0; i < 3; i++)
+			o = event_key_field(o, g[i], n[i]);
+		rc = sig_sha256_hex(mat, need, ev->key);
+		if (mat != local)
+			free(mat);
+		return rc;
+	}
 	/* The event time's field: decimal ms, empty when it is the receive time. */
 	t = digits + sizeof(digits);
 	if (ev->event_time != EVENT_UNSET && !ev->event_time_received)
@@ -132,6 +149,23 @@ event_make_key(struct event *ev)
 	if (mat != local)
 		free(mat);
 	return rc;
+}
+
+const char *
+event_keep(struct event *ev, const char *fmt, ...)
+{
+	va_list	 ap;
+	size_t	 room = sizeof(ev->scratch) - ev->scratch_used;
+	char	*at = ev->scratch + ev->scratch_used;
+	int	 n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(at, room, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= room)
+		return NULL;
+	ev->scratch_used += (size_t)n + 1;
+	return at;
 }
 
 static void

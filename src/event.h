@@ -39,6 +39,8 @@ enum event_auth {
 
 /* Bytes kept of short derived strings (format, session key). */
 #define EVENT_SHORT_MAX	64
+/* Bytes for strings a vendor builds (IVS domain and S3 location). */
+#define EVENT_SCRATCH_MAX	1024
 
 /*
  * Strings are borrowed: from the parsed message, the request or the
@@ -94,6 +96,15 @@ struct event {
 	int64_t		 heartbeat_timeout;	/* seconds; the vendor's setting */
 	const char	*answer;	/* a fixed success body (SRS on_forward), or NULL */
 	char		 host[256];	/* storage for a derived domain */
+	/*
+	 * The vendor's own id of the event, stable across its retries (Mux
+	 * and EventBridge "id"): when set, the event key is made of the
+	 * vendor and this id alone, so that a redelivery whose envelope
+	 * changed (Mux attempts[]) is still a duplicate.
+	 */
+	const char	*event_id;
+	char		 scratch[EVENT_SCRATCH_MAX];	/* event_keep() */
+	size_t		 scratch_used;
 };
 
 /* Zero every field, numbers to EVENT_UNSET. */
@@ -107,6 +118,13 @@ const char	*event_auth_name(enum event_auth);
  * signature or timestamp fields.  0 or -1.
  */
 int		 event_make_key(struct event *);
+
+/*
+ * Keep a string the vendor builds (printf format) in ev->scratch, for
+ * as long as the event lives.  NULL when it does not fit.
+ */
+const char	*event_keep(struct event *, const char *fmt, ...)
+		    __attribute__((format(printf, 2, 3)));
 
 /*
  * Append the event as one JSON object, the element format that the

@@ -794,3 +794,85 @@ msg_to_json(const struct msg *m)
 		return NULL;
 	return json_object_to_json_string_ext(msg_jo(m), MSG_JSON_FLAGS);
 }
+
+/* The element of array v at idx (negative: from the end), or NULL. */
+static json_object *
+msg_elem_jo(const struct msg *m, const char *key, long idx)
+{
+	json_object	*v;
+	long		 n;
+
+	if (!msg_get(m, key, &v) || !json_object_is_type(v, json_type_array))
+		return NULL;
+	n = (long)json_object_array_length(v);
+	if (idx < 0)
+		idx += n;
+	if (idx < 0 || idx >= n)
+		return NULL;
+	return json_object_array_get_idx(v, (size_t)idx);
+}
+
+const struct msg *
+msg_elem(const struct msg *m, const char *key, long idx)
+{
+	json_object	*e = msg_elem_jo(m, key, idx);
+
+	if (e == NULL || !json_object_is_type(e, json_type_object))
+		return NULL;
+	return (const struct msg *)e;
+}
+
+const char *
+msg_elem_str(const struct msg *m, const char *key, long idx)
+{
+	json_object	*e = msg_elem_jo(m, key, idx);
+
+	if (e == NULL || !json_object_is_type(e, json_type_string))
+		return NULL;
+	return json_object_get_string(e);
+}
+
+/* msg_remove() below o, path the rest of the path (len bytes). */
+static int
+msg_remove_at(json_object *o, const char *path, size_t len)
+{
+	char		 name[MSG_NUM_TEXT_MAX];
+	const char	*dot = memchr(path, '.', len);
+	size_t		 n = dot != NULL ? (size_t)(dot - path) : len, i;
+	json_object	*v;
+	int		 arr = 0, removed = 0;
+
+	if (n >= 2 && path[n - 2] == '[' && path[n - 1] == ']') {
+		arr = 1;
+		n -= 2;
+	}
+	if (n == 0 || n >= sizeof(name) || !json_object_is_type(o, json_type_object))
+		return 0;
+	memcpy(name, path, n);
+	name[n] = '\0';
+	if (!json_object_object_get_ex(o, name, &v))
+		return 0;
+	if (dot == NULL) {
+		if (arr)
+			return 0;
+		json_object_object_del(o, name);
+		return 1;
+	}
+	len -= (size_t)(dot + 1 - path);
+	if (!arr)
+		return msg_remove_at(v, dot + 1, len);
+	if (!json_object_is_type(v, json_type_array))
+		return 0;
+	for (i = 0; i < json_object_array_length(v); i++)
+		removed += msg_remove_at(json_object_array_get_idx(v, i),
+		    dot + 1, len);
+	return removed;
+}
+
+int
+msg_remove(struct msg *m, const char *path)
+{
+	if (m == NULL || path == NULL)
+		return 0;
+	return msg_remove_at(msg_jo(m), path, strlen(path));
+}

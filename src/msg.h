@@ -48,5 +48,19 @@ int		 msg_has(const struct msg *, const char *key);
 const char	*msg_json(const struct msg *, const char *key);
 /* The whole message as compact JSON text, borrowed like msg_json(). */
 const char	*msg_to_json(const struct msg *);
+/*
+ * Element idx of the array at key (a negative idx counts from the end):
+ * msg_elem() an object (borrowed), msg_elem_str() a string; NULL when
+ * there is no such element of that type.
+ */
+const struct msg *msg_elem(const struct msg *, const char *key, long idx);
+const char	*msg_elem_str(const struct msg *, const char *key, long idx);
+/*
+ * Remove what path names from m, a message this caller owns (a
+ * credential that must not be stored): "a.b" is member b of object a,
+ * "a[].b" member b of every object of array a.  Returns how many
+ * members were removed.
+ */
+int		 msg_remove(struct msg *, const char *path);
 
 #endif

@@ -23,6 +23,8 @@ static const struct vendor *const vendor_table[] = {
 	&vendor_tencent,
 	&vendor_srs,
 	&vendor_nginx_rtmp,
+	&vendor_ivs,
+	&vendor_mux,
 };
 
 const struct vendor *
@@ -76,6 +78,10 @@ vendor_authenticate(const struct vendor *v, const struct req *req,
 		return -1;
 	if (rc == 1) {
 		ev->auth = EVENT_AUTH_SIGNATURE;
+		return 0;
+	}
+	if (rc == 2) {
+		ev->auth = EVENT_AUTH_TOKEN;
 		return 0;
 	}
 	if (vc->allow_unsigned == 1) {

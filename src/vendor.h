@@ -29,6 +29,9 @@ enum vendor_method {
  * Returns 1 when a valid signature was checked, 0 when the message
  * carries no signature, -1 with resp set (403) when it is wrong, expired
  * or refused.  Path tokens and allow_unsigned are the caller's (vendor.c).
+ * A vendor that signs nothing but sends a static credential the
+ * operator configured (IVS: a header value) returns 2 when it matched,
+ * and the event's auth is "token".
  */
 struct vendor {
 	const char	*name;
@@ -105,5 +108,7 @@ int	vendor_check_publish(const char *qs, size_t len, const struct event *,
  * the lower-case extension into fmt.
  */
 int64_t	vendor_file_time(const char *path, char *fmt, size_t fmtsz);
+extern const struct vendor vendor_ivs;
+extern const struct vendor vendor_mux;
 
 #endif

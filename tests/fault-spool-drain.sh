@@ -29,8 +29,11 @@ echo "# $files spooled events drained with no new traffic in $ms ms ($rate/s)"
 fault_count "$out"
 rc=0
 [ "$files" -ge 1000 ] && echo "ok - the outage filled the spool ($files)" || { echo "FAIL - only $files spooled"; rc=1; }
-# One slice of 256 a second was the old idle pace; the database takes thousands a second.
-[ "$ms" != never ] && [ "$rate" -ge 1000 ] && echo "ok - drained at $rate/s (>= 1,000/s)" ||
+# One slice of 256 a second was the old idle pace, whatever the machine; the
+# database takes thousands a second on a quiet machine (1,500-3,000 here)
+# and still 700 with other test suites running beside it.  Twice the old
+# pace tells the two apart without timing the machine.
+[ "$ms" != never ] && [ "$rate" -ge 512 ] && echo "ok - drained at $rate/s (>= 512/s, twice the old one slice a second)" ||
     { echo "FAIL - drained at $rate/s"; rc=1; }
 [ "$FAULT_LOST" = 0 ] && echo "ok - lost = 0" || { echo "FAIL - lost $FAULT_LOST"; rc=1; }
 [ "$FAULT_DUPS" = 0 ] && echo "ok - duplicates = 0" || { echo "FAIL - duplicates $FAULT_DUPS"; rc=1; }

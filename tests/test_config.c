@@ -266,7 +266,7 @@ config__mistakes__each_reported_with_line(void **state)
 	expect_logged(path, 9, "[server] group_commit: not yes or no");
 	expect_logged(path, 10, "[server] spool_dir: not an absolute path");
 	expect_logged(path, 11, "[server] colour: unknown key");
-	expect_logged(path, 12, "[nosuch]: unknown section (expected database, server, jdcloud, aliyun, huawei, tencent, srs or nginx-rtmp)");
+	expect_logged(path, 12, "[nosuch]: unknown section (expected database, server, jdcloud, aliyun, huawei, tencent, srs, nginx-rtmp, ivs or mux)");
 	expect_logged(path, 16, "[huawei] sign_type: not md5 or hmac-sha256");
 	expect_logged(path, 17, "[huawei] tolerance: not a number of seconds from 0 to 86400");
 	expect_logged(path, 18, "[huawei] max_ahead: not a number of seconds from 0 to 86400");
@@ -543,7 +543,7 @@ config__sample_config__loads(void **state)
 	if (cfg == NULL)
 		fail_msg("sample with examples on: %s", errbuf);
 	assert_string_equal(cfg->spool_dir, "/var/spool/livehook");
-	assert_int_equal(cfg->nvendors, 7);
+	assert_int_equal(cfg->nvendors, 9);
 	assert_int_equal(config_vendor_get(cfg, "aliyun", NULL, &v), 0);
 	assert_int_equal(v.nkeys, 2);
 	assert_string_equal(v.callback_host, "hooks.example.com");
@@ -563,6 +563,45 @@ config__sample_config__loads(void **state)
 	assert_string_equal(v.store_domain, "live.example.com");
 	assert_int_equal(v.npublish_keys, 1);
 	assert_int_equal(v.heartbeat_timeout, 90);
+	assert_int_equal(config_vendor_get(cfg, "ivs", NULL, &v), 0);
+	assert_string_equal(v.header, "X-Livehook-Key");
+	assert_int_equal(v.nkeys, 2);
+	assert_int_equal(config_vendor_get(cfg, "mux", NULL, &v), 0);
+	assert_int_equal(v.nkeys, 1);
+	config_free(cfg);
+}
+
+/* [ivs] header: a header name, IVS only, needed by its keys. */
+static void
+config__ivs_header__checked(void **state)
+{
+	struct config		*cfg;
+	struct config_vendor	 v;
+	char			 path[256];
+
+	(void)state;
+	cfg = load_text("[ivs]\n"				/* 1 */
+	    "key = k1\n"					/* 2 */
+	    "[ivs:123456789012.us-west-2]\n"		/* 3 */
+	    "header = X Key\n"				/* 4 */
+	    "[mux]\n"					/* 5 */
+	    "key = s\n"					/* 6 */
+	    "header = X-Key\n",				/* 7 */
+	    path, sizeof(path));
+	assert_null(cfg);
+	expect_logged(path, 1, "[ivs]: key = needs header = (the header the API destination sends)");
+	expect_logged(path, 4, "[ivs:123456789012.us-west-2] header: not an HTTP header name");
+	expect_logged(path, 7, "[mux] header: only for [ivs]");
+
+	cfg = load_text("[ivs]\nkey = k1\nheader = X-Livehook-Key\n"
+	    "[ivs:123456789012.us-west-2]\nheader = Authorization\n"
+	    "key = Basic dTpw\n", path, sizeof(path));
+	assert_non_null(cfg);
+	assert_int_equal(config_vendor_get(cfg, "ivs", "123456789012.us-west-2", &v), 0);
+	assert_string_equal(v.header, "Authorization");
+	assert_string_equal(v.keys[0], "Basic dTpw");
+	assert_int_equal(config_vendor_get(cfg, "ivs", "999999999999.eu-west-1", &v), 0);
+	assert_string_equal(v.header, "X-Livehook-Key");
 	config_free(cfg);
 }
 
@@ -621,6 +660,7 @@ main(void)
 		cmocka_unit_test(config__missing_file__refused),
 		cmocka_unit_test(config__sample_config__loads),
 		cmocka_unit_test(config__selfhosted_settings__checked_and_merged),
+		cmocka_unit_test(config__ivs_header__checked),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

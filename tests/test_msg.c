@@ -443,6 +443,51 @@ msg__query_bad_escape__rejected(void **state)
 	expect_query_error("a%00=y", "query holds a NUL character");
 }
 
+/* Array elements by index, from the end too; only the asked-for type. */
+static void
+msg__array_elements__read(void **state)
+{
+	struct msg	*m;
+	const char	*err = NULL;
+
+	(void)state;
+	m = PARSE("{\"r\":[\"a\",\"b\",{\"id\":\"c\"}],\"s\":\"x\"}", &err);
+	assert_non_null(m);
+	assert_string_equal(msg_elem_str(m, "r", 0), "a");
+	assert_string_equal(msg_elem_str(m, "r", -2), "b");
+	assert_null(msg_elem_str(m, "r", -1));
+	assert_string_equal(msg_str(msg_elem(m, "r", -1), "id"), "c");
+	assert_null(msg_elem(m, "r", 0));
+	assert_null(msg_elem_str(m, "r", 3));
+	assert_null(msg_elem_str(m, "r", -4));
+	assert_null(msg_elem_str(m, "s", 0));
+	assert_null(msg_elem_str(m, "missing", 0));
+	msg_free(m);
+}
+
+/* msg_remove(): a nested member, one in every element of an array. */
+static void
+msg__remove__takes_out_members(void **state)
+{
+	struct msg	*m;
+	const char	*err = NULL;
+
+	(void)state;
+	m = PARSE("{\"data\":{\"id\":\"L\",\"stream_key\":\"SECRET\","
+	    "\"t\":[{\"stream_key\":\"S2\",\"u\":1},{\"u\":2},3]},"
+	    "\"stream_key\":\"top\"}", &err);
+	assert_non_null(m);
+	assert_int_equal(msg_remove(m, "data.stream_key"), 1);
+	assert_int_equal(msg_remove(m, "data.stream_key"), 0);
+	assert_int_equal(msg_remove(m, "data.t[].stream_key"), 1);
+	assert_int_equal(msg_remove(m, "data.id[].x"), 0);
+	assert_int_equal(msg_remove(m, "nosuch.x"), 0);
+	assert_int_equal(msg_remove(m, "data.t[]"), 0);
+	assert_string_equal(msg_to_json(m), "{\"data\":{\"id\":\"L\","
+	    "\"t\":[{\"u\":1},{\"u\":2},3]},\"stream_key\":\"top\"}");
+	msg_free(m);
+}
+
 int
 main(void)
 {
@@ -462,6 +507,8 @@ main(void)
 		cmocka_unit_test(msg__nested_obj__borrowed),
 		cmocka_unit_test(msg__query__decoded),
 		cmocka_unit_test(msg__query_bad_escape__rejected),
+		cmocka_unit_test(msg__array_elements__read),
+		cmocka_unit_test(msg__remove__takes_out_members),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

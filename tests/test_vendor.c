@@ -166,6 +166,19 @@ run_case(const char *vendor, const char *path)
 			}
 			continue;
 		}
+		if (strcmp(k, "payload_excludes") == 0 ||
+		    strcmp(k, "payload_includes") == 0) {
+			/* What callbacks.payload will hold (a credential removed). */
+			int has = ev.payload != NULL &&
+			    memmem(ev.payload, ev.payload_len, fx->evalue[i],
+			    strlen(fx->evalue[i])) != NULL;
+			if (has != (k[8] == 'i')) {
+				fprintf(stderr, "%s: payload %s \"%s\"\n", path,
+				    has ? "holds" : "lacks", fx->evalue[i]);
+				bad++;
+			}
+			continue;
+		}
 		if ((got = field(&ev, k, buf)) == NULL) {
 			fprintf(stderr, "%s: unknown field %s\n", path, k);
 			bad++;
@@ -221,6 +234,8 @@ static void vendor__jdcloud__every_fixture(void **s) { (void)s; run_vendor("jdcl
 static void vendor__tencent__every_fixture(void **s) { (void)s; run_vendor("tencent"); }
 static void vendor__srs__every_fixture(void **s) { (void)s; run_vendor("srs"); }
 static void vendor__nginx_rtmp__every_fixture(void **s) { (void)s; run_vendor("nginx-rtmp"); }
+static void vendor__ivs__every_fixture(void **s) { (void)s; run_vendor("ivs"); }
+static void vendor__mux__every_fixture(void **s) { (void)s; run_vendor("mux"); }
 
 static void
 vendor__find__only_known_names(void **s)
@@ -258,6 +273,8 @@ main(void)
 		cmocka_unit_test(vendor__tencent__every_fixture),
 		cmocka_unit_test(vendor__srs__every_fixture),
 		cmocka_unit_test(vendor__nginx_rtmp__every_fixture),
+		cmocka_unit_test(vendor__ivs__every_fixture),
+		cmocka_unit_test(vendor__mux__every_fixture),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

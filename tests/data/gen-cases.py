@@ -330,3 +330,212 @@ case("tencent", "invalid-utf8", "invalid UTF-8", J(tc(N + 600, **PUSH)).encode()
 case("tencent", "nesting-too-deep", "deep nesting", J(tc(N + 600, **PUSH))[:-1] + ',"x":' + DEEP + '}', [("status", "400")], config=TCONF)
 case("tencent", "record-detail-malformed", "record_detail that is not JSON", J(tc(1700207929 + 600, **dict(RS, record_event="record_ended", record_detail="{oops"))),
      [("status", "400")], now=1700207930, config=TCONF)
+
+# ---------------------------------------------------------------- AWS IVS (reference/ivs-mux.md section 1)
+# IVS signs nothing: the API destination's connection sends a static header value.
+import base64, copy
+IK = "ivs-api-key-0123456789abcdef"
+ICONF = ["header = X-Livehook-Key", "key = " + IK]
+IH = [("HTTP_X_LIVEHOOK_KEY", IK)]
+ARN1 = "arn:aws:ivs:us-east-1:aws_account_id:channel/12345678-1a23-4567-a1bc-1a2b34567890"
+def ivs_state(name, eid="01234567-0123-0123-0123-012345678901", **kw):
+    d = {"event_name": name, "channel_name": "Your Channel", "stream_id": "st-1A2b3c4D5e6F78ghij9Klmn"}
+    d.update(kw)
+    return {"version": "0", "id": eid, "detail-type": "IVS Stream State Change", "source": "aws.ivs",
+            "account": "aws_account_id", "time": "2017-06-12T10:23:43Z", "region": "us-east-1", "resources": [ARN1], "detail": d}
+IT = 1497263023
+IVS_ID = [("domain", "aws_account_id.us-east-1"), ("app", "ivs"), ("stream", "12345678-1a23-4567-a1bc-1a2b34567890"),
+          ("event_time", "1497263023000"), ("auth", "token")]
+case("ivs", "stream_start", "IVS Stream State Change, Stream Start: the eventbridge.html example verbatim;\nidentity from the channel ARN, stream_id the session",
+     J(ivs_state("Stream Start")), [("status", "200"), ("kind", "publish"), ("event", "Stream Start"),
+     ("session_key", "st-1A2b3c4D5e6F78ghij9Klmn")] + IVS_ID + [("event_key_group", "ivs-start")], now=IT + 5, headers=IH, config=ICONF)
+o = ivs_state("Stream Start"); o["detail"] = dict(reversed(list(o["detail"].items())))
+case("ivs", "stream_start-redelivered", "the same event (same id) retried 6 hours later, members reordered: no time window, same event_key",
+     J(o), [("status", "200"), ("kind", "publish"), ("event_key_group", "ivs-start")], now=IT + 6 * 3600, headers=IH, config=ICONF)
+case("ivs", "stream_end", "Stream End (eventbridge.html event list; example shape)", J(ivs_state("Stream End", eid="11234567-0123-0123-0123-012345678901")),
+     [("status", "200"), ("kind", "unpublish"), ("session_key", "st-1A2b3c4D5e6F78ghij9Klmn"), ("error_message", "-")] + IVS_ID,
+     now=IT, headers=IH, config=ICONF)
+case("ivs", "stream_failure", "Stream Failure adds reason: an unpublish with the reason as error_message",
+     J(ivs_state("Stream Failure", eid="21234567-0123-0123-0123-012345678901", reason="Unsupported video codec")),
+     [("status", "200"), ("kind", "unpublish"), ("error_message", "Unsupported video codec")], now=IT, headers=IH, config=ICONF)
+o = ivs_state("Session Created", eid="31234567-0123-0123-0123-012345678901", channel_name="")
+case("ivs", "session_created", "Session Created (the example's trap: empty channel_name, region us-east-1 with a us-west-2 ARN): other;\nthe domain follows the ARN",
+     J(dict(o, resources=["arn:aws:ivs:us-west-2:123456789012:channel/AbCdef1G2hij"])),
+     [("status", "200"), ("kind", "other"), ("event", "Session Created"), ("domain", "123456789012.us-west-2"), ("stream", "AbCdef1G2hij")],
+     now=IT, headers=IH, config=ICONF)
+case("ivs", "session_ended", "Session Ended with a code: other", J(ivs_state("Session Ended", eid="41234567-0123-0123-0123-012345678901", code="MultitrackInputNotAllowed")),
+     [("status", "200"), ("kind", "other"), ("event", "Session Ended")], now=IT, headers=IH, config=ICONF)
+case("ivs", "stream_takeover", "Stream Takeover: other", J(ivs_state("Stream Takeover", eid="51234567-0123-0123-0123-012345678901")),
+     [("status", "200"), ("kind", "other")], now=IT, headers=IH, config=ICONF)
+case("ivs", "stream_takeover_failure", "Stream Takeover Failure adds code: other", J(ivs_state("Stream Takeover Failure", eid="61234567-0123-0123-0123-012345678901", code="InvalidPriority")),
+     [("status", "200"), ("kind", "other")], now=IT, headers=IH, config=ICONF)
+REC_IVS = {"version": "0", "id": "12345678-1a23-4567-a1bc-1a2b34567890", "detail-type": "IVS Recording State Change", "source": "aws.ivs",
+           "account": "123456789012", "time": "2020-06-24T07:51:32Z", "region": "us-west-2",
+           "resources": ["arn:aws:ivs:us-west-2:123456789012:channel/AbCdef1G2hij"],
+           "detail": {"channel_name": "Your Channel", "stream_id": "st-1A2b3c4D5e6F78ghij9Klmn", "recording_status": "Recording End",
+                      "recording_status_reason": "", "recording_s3_bucket_name": "r2s3-dev-channel-1-recordings",
+                      "recording_s3_key_prefix": "ivs/v1/123456789012/AbCdef1G2hij/2020/6/23/20/12/j8Z9O91ndcVs",
+                      "recording_duration_ms": 99370264, "recording_session_id": "a6RfV23ES97iyfoQ",
+                      "recording_session_stream_ids": ["st-254sopYUvi6F78ghpO9vn0A", "st-1A2b3c4D5e6F78ghij9Klmn"]}}
+RT = 1592985092
+case("ivs", "recording_end", "IVS Recording State Change, Recording End: the eventbridge.html example verbatim",
+     J(REC_IVS), [("status", "200"), ("kind", "record_over"), ("event", "Recording End"), ("domain", "123456789012.us-west-2"),
+     ("stream", "AbCdef1G2hij"), ("event_time", "1592985092000"), ("duration", "99370264"), ("file_key", "a6RfV23ES97iyfoQ"),
+     ("storage_path", "s3://r2s3-dev-channel-1-recordings/ivs/v1/123456789012/AbCdef1G2hij/2020/6/23/20/12/j8Z9O91ndcVs"),
+     ("task_id", "st-1A2b3c4D5e6F78ghij9Klmn"), ("error_message", "-")], now=RT, headers=IH, config=ICONF)
+def ivs_rec(status, eid, **kw):
+    o = copy.deepcopy(REC_IVS); o["id"] = eid; o["detail"]["recording_status"] = status; o["detail"].update(kw); return o
+case("ivs", "recording_start", "Recording Start (example shape): record_started",
+     J(ivs_rec("Recording Start", "22345678-1a23-4567-a1bc-1a2b34567890", recording_duration_ms=0)), [("status", "200"), ("kind", "record_started")],
+     now=RT, headers=IH, config=ICONF)
+case("ivs", "recording_start_failure", "Recording Start Failure: record_failed with recording_status_reason",
+     J(ivs_rec("Recording Start Failure", "32345678-1a23-4567-a1bc-1a2b34567890", recording_status_reason="S3 bucket access denied")),
+     [("status", "200"), ("kind", "record_failed"), ("error_message", "S3 bucket access denied")], now=RT, headers=IH, config=ICONF)
+case("ivs", "recording_end_failure", "Recording End Failure: record_failed",
+     J(ivs_rec("Recording End Failure", "42345678-1a23-4567-a1bc-1a2b34567890", recording_status_reason="InternalServerException")),
+     [("status", "200"), ("kind", "record_failed"), ("error_message", "InternalServerException")], now=RT, headers=IH, config=ICONF)
+o = ivs_state("Starvation Start", eid="71234567-0123-0123-0123-012345678901"); o["detail-type"] = "IVS Stream Health Change"
+case("ivs", "health_change", "IVS Stream Health Change, Starvation Start: other", J(o),
+     [("status", "200"), ("kind", "other"), ("event", "Starvation Start"), ("stream", "12345678-1a23-4567-a1bc-1a2b34567890")],
+     now=IT, headers=IH, config=ICONF)
+case("ivs", "limit_breach", "IVS Limit Breach (event source list; body constructed): other",
+     J({"version": "0", "id": "81234567-0123-0123-0123-012345678901", "detail-type": "IVS Limit Breach", "source": "aws.ivs",
+        "account": "123456789012", "time": "2017-06-12T10:23:43Z", "region": "us-west-2", "resources": [],
+        "detail": {"limit_name": "Concurrent streams", "limit_value": 5}}),
+     [("status", "200"), ("kind", "other"), ("domain", "-")], now=IT, headers=IH, config=ICONF)
+case("ivs", "missing-header", "no X-Livehook-Key header where keys are configured", J(ivs_state("Stream Start")),
+     [("status", "403"), ("message", "X-Livehook-Key header missing")], now=IT, config=ICONF)
+case("ivs", "wrong-header-value", "a wrong X-Livehook-Key value", J(ivs_state("Stream Start")),
+     [("status", "403"), ("message", "wrong X-Livehook-Key header value")], now=IT, headers=[("HTTP_X_LIVEHOOK_KEY", IK[:-1] + "F")], config=ICONF)
+case("ivs", "wrong-header-value-prefix", "a value that is a prefix of the key", J(ivs_state("Stream Start")),
+     [("status", "403")], now=IT, headers=[("HTTP_X_LIVEHOOK_KEY", IK[:10])], config=ICONF)
+case("ivs", "key-rotation", "the second of two accepted values (the connection updated one at a time)", J(ivs_state("Stream Start")),
+     [("status", "200"), ("auth", "token")], now=IT, headers=[("HTTP_X_LIVEHOOK_KEY", "the-new-key")], config=ICONF + ["key = the-new-key"])
+BASIC = "Basic " + base64.b64encode(b"eventbridge:s3cret-Pa55").decode()
+case("ivs", "basic-auth", "HTTP Basic: header = Authorization, key = the whole \"Basic <base64>\" value", J(ivs_state("Stream Start")),
+     [("status", "200"), ("auth", "token")], now=IT, headers=[("HTTP_AUTHORIZATION", BASIC)], config=["header = Authorization", "key = " + BASIC])
+case("ivs", "basic-auth-wrong", "HTTP Basic with a wrong password", J(ivs_state("Stream Start")),
+     [("status", "403")], now=IT, headers=[("HTTP_AUTHORIZATION", "Basic " + base64.b64encode(b"eventbridge:guess").decode())],
+     config=["header = Authorization", "key = " + BASIC])
+case("ivs", "path-token", "no header, but the path token", J(ivs_state("Stream Start")), [("status", "200"), ("auth", "token")],
+     now=IT, config=ICONF + ["token = ivs-path-token"], token="ivs-path-token")
+o = ivs_state("Stream Start"); del o["id"]
+case("ivs", "missing-id", "no event id: refused (it is what deduplicates)", J(o), [("status", "400"), ("message", "id missing")], now=IT, headers=IH, config=ICONF)
+o = ivs_state("Stream Start"); del o["detail-type"]
+case("ivs", "missing-detail-type", "no detail-type", J(o), [("status", "400")], now=IT, headers=IH, config=ICONF)
+case("ivs", "not-a-channel-arn", "Stream Start whose resources[0] is no IVS channel ARN", J(dict(ivs_state("Stream Start"), resources=["arn:aws:s3:::bucket"])),
+     [("status", "400"), ("message", "channel ARN")], now=IT, headers=IH, config=ICONF)
+o = ivs_state("Stream Start"); del o["detail"]["stream_id"]
+case("ivs", "missing-stream_id", "Stream Start without detail.stream_id", J(o), [("status", "400")], now=IT, headers=IH, config=ICONF)
+case("ivs", "bad-time", "time that is not RFC 3339", J(dict(ivs_state("Stream Start"), time="12/06/2017 10:23")), [("status", "400")], now=IT, headers=IH, config=ICONF)
+case("ivs", "malformed-json", "truncated body", J(ivs_state("Stream Start"))[:-2], [("status", "400")], now=IT, headers=IH, config=ICONF)
+case("ivs", "duplicate-key", "\"id\" twice", J(ivs_state("Stream Start"))[:-1] + ',"id":"x"}', [("status", "400")], now=IT, headers=IH, config=ICONF)
+case("ivs", "invalid-utf8", "invalid UTF-8 in channel_name", J(ivs_state("Stream Start")).encode().replace(b"Your Channel", b"Your \xc0Channel"),
+     [("status", "400")], now=IT, headers=IH, config=ICONF)
+case("ivs", "nesting-too-deep", "deep nesting", J(ivs_state("Stream Start"))[:-1] + ',"x":' + DEEP + '}', [("status", "400")], now=IT, headers=IH, config=ICONF)
+case("ivs", "duration-negative", "recording_duration_ms below zero", J(ivs_rec("Recording End", "52345678-1a23-4567-a1bc-1a2b34567890", recording_duration_ms=-5)),
+     [("status", "400")], now=RT, headers=IH, config=ICONF)
+
+# ---------------------------------------------------------------- Mux (reference/ivs-mux.md section 2, vendors.md 5.5 and 7)
+MK = "mux-signing-secret-0123456789"
+MCONF = ["key = " + MK]
+MT = 1767607203	# 2026-01-05T10:00:03Z
+def mux_h(body, t, *keys):
+    return [("HTTP_MUX_SIGNATURE", "t=%d," % t + ",".join("v1=" + hm(k, "%d.%s" % (t, body)) for k in (keys or (MK,))))]
+def mux_case(name, comment, o, expect, t=MT, now=None, keys=(), config=MCONF, hdr=None):
+    body = o if isinstance(o, (str, bytes)) else J(o)
+    case("mux", name, comment, body, expect, now=now if now is not None else t,
+         headers=hdr if hdr is not None else mux_h(body, t, *keys), config=config)
+LS = "ZEBkLsRWU1Bl5KWZr00ei00Dq7wP6h8q8X"
+ASSET = "00ecNLnqiG8v00TLqqeZ00uCE5wCAaO3kKc"
+def mux_ls(typ, eid="8c1d3e6b-5e4f-4c2a-9b1d-2f3e4a5b6c7d", attempts=(), **data):
+    d = {"id": LS, "status": "active", "active_asset_id": ASSET, "stream_key": "sk-SECRET-5f2a-4b7c-live-key",
+         "latency_mode": "standard", "max_continuous_duration": 43200, "created_at": 1736071200, "reconnect_window": 60,
+         "recent_asset_ids": [ASSET], "playback_ids": [{"policy": "public", "id": "pb1xyz"}]}
+    d.update(data)
+    return {"type": typ, "id": eid, "created_at": "2026-01-05T10:00:03.123000Z",
+            "environment": {"id": "j0863n", "name": "Production"}, "object": {"type": "live_stream", "id": LS},
+            "attempts": list(attempts), "data": d}
+MUX_ID = [("domain", "j0863n"), ("app", "mux"), ("stream", LS), ("auth", "signature")]
+mux_case("live_stream-active", "video.live_stream.active, the ivs-mux.md 2 (c) [C] sample with its ellipses filled in:\npublish, the active asset as the session; stream_key never stored",
+         mux_ls("video.live_stream.active"), [("status", "200"), ("kind", "publish"), ("event", "video.live_stream.active"),
+         ("session_key", ASSET), ("event_time", "1767607203123"), ("payload_excludes", "sk-SECRET"), ("payload_includes", '"active_asset_id"'),
+         ("event_key_group", "mux-active")] + MUX_ID)
+ATT = {"id": "b9e1a7c2", "address": "https://hooks.example.com/livehook/mux", "created_at": "2026-01-05T10:00:08.000000Z",
+       "max_attempts": 30, "response_body": "", "response_headers": {}, "response_status_code": 503, "webhook_id": 12345}
+mux_case("live_stream-active-redelivered", "the same event (same id) redelivered 90 s later after a 503: attempts[] grew, re-signed; same event_key",
+         mux_ls("video.live_stream.active", attempts=[ATT]), [("status", "200"), ("event_key_group", "mux-active")], t=MT + 90)
+mux_case("live_stream-idle", "video.live_stream.idle: unpublish of the same session", mux_ls("video.live_stream.idle", eid="9d2e4f7c-0001", status="idle"),
+         [("status", "200"), ("kind", "unpublish"), ("session_key", ASSET), ("payload_excludes", "sk-SECRET")] + MUX_ID)
+o = mux_ls("video.live_stream.idle", eid="9d2e4f7c-0002", status="idle", recent_asset_ids=["oldasset1", ASSET]); del o["data"]["active_asset_id"]
+mux_case("live_stream-idle-recent-assets", "idle without active_asset_id: the newest of recent_asset_ids is the session", o,
+         [("status", "200"), ("kind", "unpublish"), ("session_key", ASSET)])
+mux_case("live_stream-connected", "video.live_stream.connected: other (the encoder connected; media may not flow yet)",
+         mux_ls("video.live_stream.connected", eid="9d2e4f7c-0003", status="idle"), [("status", "200"), ("kind", "other"), ("stream", LS)])
+mux_case("live_stream-disconnected", "video.live_stream.disconnected: other, not the end (reconnect_window)",
+         mux_ls("video.live_stream.disconnected", eid="9d2e4f7c-0004"), [("status", "200"), ("kind", "other"), ("payload_excludes", "sk-SECRET")])
+mux_case("live_stream-created", "video.live_stream.created: other", mux_ls("video.live_stream.created", eid="9d2e4f7c-0005", status="idle"),
+         [("status", "200"), ("kind", "other")])
+o = mux_ls("video.live_stream.updated", eid="9d2e4f7c-0006", simulcast_targets=[{"id": "st1", "url": "rtmp://a.rtmp.youtube.com/live2",
+         "stream_key": "yt-SECRET-simulcast", "status": "idle"}])
+mux_case("live_stream-simulcast-keys", "the stream keys of simulcast targets are credentials too: removed", o,
+         [("status", "200"), ("kind", "other"), ("payload_excludes", "SECRET"), ("payload_includes", "a.rtmp.youtube.com")])
+def mux_asset(typ, eid, **data):
+    d = {"id": ASSET, "status": "ready", "duration": 3600.48, "live_stream_id": LS, "is_live": False, "ingest_type": "live_rtmp",
+         "playback_ids": [{"policy": "public", "id": "pbAsset42"}], "max_stored_resolution": "HD", "passthrough": "room42"}
+    d.update(data)
+    return {"type": typ, "id": eid, "created_at": "2026-01-05T11:00:10.000000Z", "environment": {"id": "j0863n", "name": "Production"},
+            "object": {"type": "asset", "id": ASSET}, "attempts": [], "data": d}
+mux_case("asset-live_stream_completed", "video.asset.live_stream_completed: the recording of the broadcast, finished (recording_files)",
+         mux_asset("video.asset.live_stream_completed", "a1b2c3d4-0001"), [("status", "200"), ("kind", "record_file_complete"),
+         ("file_key", ASSET), ("duration", "3600480"), ("play_url", "https://stream.mux.com/pbAsset42.m3u8"), ("stream", LS),
+         ("event_time", "1767610810000")], t=MT + 3607)
+mux_case("asset-ready", "video.asset.ready of a live stream's asset: record_started (playable while live)",
+         mux_asset("video.asset.ready", "a1b2c3d4-0002", is_live=True, duration=12.5), [("status", "200"), ("kind", "record_started"),
+         ("file_key", ASSET), ("duration", "12500")], t=MT + 3607)
+mux_case("asset-errored", "video.asset.errored of a live stream's asset: record_failed with the first error message",
+         mux_asset("video.asset.errored", "a1b2c3d4-0003", status="errored", errors={"type": "invalid_input", "messages": ["The input stream could not be recorded"]}),
+         [("status", "200"), ("kind", "record_failed"), ("error_message", "The input stream could not be recorded")], t=MT + 3607)
+o = mux_asset("video.asset.ready", "a1b2c3d4-0004"); del o["data"]["live_stream_id"]
+mux_case("asset-ready-not-live", "an uploaded asset (no live_stream_id): other", o, [("status", "200"), ("kind", "other"), ("stream", "-")], t=MT + 3607)
+mux_case("asset-created", "video.asset.created: other", mux_asset("video.asset.created", "a1b2c3d4-0005", status="preparing"),
+         [("status", "200"), ("kind", "other")], t=MT + 3607)
+VB = '{"type":"video.live_stream.active","id":"evt1"}'
+assert hm("my secret", "1565220904." + VB) == "526d21391541fee504aeb95d447c460981aa812ae73f31c54a09f3ba20fb0cc1"
+mux_case("vendors-md-vector", "the vendors.md section 7 vector: secret \"my secret\", t 1565220904; no data, so other",
+         VB, [("status", "200"), ("auth", "signature"), ("kind", "other")], t=1565220904,
+         hdr=[("HTTP_MUX_SIGNATURE", "t=1565220904,v1=526d21391541fee504aeb95d447c460981aa812ae73f31c54a09f3ba20fb0cc1")], config=["key = my secret"])
+mux_case("wrong-key", "signed with another secret", mux_ls("video.live_stream.active"), [("status", "403"), ("message", "wrong signature")], keys=("not-the-secret",))
+mux_case("rotated-two-v1", "during a rotation Mux sends one v1 per secret: the old one's matches", mux_ls("video.live_stream.active"),
+         [("status", "200")], keys=("the-new-secret-not-configured-yet", MK))
+mux_case("rotated-second-key", "signed with the second of two configured secrets", mux_ls("video.live_stream.active"),
+         [("status", "200")], keys=("mux-old-secret",), config=MCONF + ["key = mux-old-secret"])
+mux_case("expired", "t 301 s old with tolerance 300", mux_ls("video.live_stream.active"), [("status", "403"), ("message", "window")], now=MT + 301)
+mux_case("too-far-future", "t 301 s ahead", mux_ls("video.live_stream.active"), [("status", "403"), ("message", "window")], now=MT - 301)
+mux_case("tolerance-config", "t 500 s old, tolerance = 600", mux_ls("video.live_stream.active"), [("status", "200")], now=MT + 500,
+         config=MCONF + ["tolerance = 600"])
+mux_case("missing-signature", "no Mux-Signature where a key is configured", mux_ls("video.live_stream.active"), [("status", "403"), ("message", "signature missing")], hdr=[])
+mux_case("header-without-t", "Mux-Signature without t", mux_ls("video.live_stream.active"), [("status", "403"), ("message", "malformed")],
+         hdr=[("HTTP_MUX_SIGNATURE", "v1=" + hm(MK, "%d.%s" % (MT, J(mux_ls("video.live_stream.active")))))])
+b = J(mux_ls("video.live_stream.active"))
+mux_case("upper-case-hex", "v1 in upper-case hex", b, [("status", "200")], hdr=[("HTTP_MUX_SIGNATURE", "t=%d,v1=%s" % (MT, hm(MK, "%d.%s" % (MT, b)).upper()))])
+mux_case("body-changed", "signature of another body (one character changed)", b.replace("standard", "Standard"), [("status", "403")],
+         hdr=[("HTTP_MUX_SIGNATURE", "t=%d,v1=%s" % (MT, hm(MK, "%d.%s" % (MT, b))))])
+mux_case("reserialized-body", "the signature covers the bytes as sent: same JSON with other whitespace is refused",
+         json.dumps(mux_ls("video.live_stream.active")), [("status", "403")], hdr=[("HTTP_MUX_SIGNATURE", "t=%d,v1=%s" % (MT, hm(MK, "%d.%s" % (MT, b))))])
+o = mux_ls("video.live_stream.active"); del o["id"]
+mux_case("missing-id", "no event id", o, [("status", "400"), ("message", "id missing")])
+o = mux_ls("video.live_stream.active"); del o["type"]
+mux_case("missing-type", "no type", o, [("status", "400")])
+o = mux_ls("video.live_stream.active"); del o["environment"]
+mux_case("missing-environment", "a live stream event without environment.id: its domain is missing", o, [("status", "400"), ("message", "environment.id missing")])
+mux_case("malformed-json", "truncated body", b[:-3], [("status", "400")])
+mux_case("duplicate-key", "\"type\" twice", b[:-1] + ',"type":"x"}', [("status", "400")])
+mux_case("invalid-utf8", "invalid UTF-8", b.encode().replace(b"Production", b"Produc\xf5tion"), [("status", "400")],
+         hdr=[("HTTP_MUX_SIGNATURE", "t=%d,v1=00" % MT)])
+mux_case("nesting-too-deep", "deep nesting", b[:-1] + ',"x":' + DEEP + '}', [("status", "400")])
+mux_case("bad-created_at", "created_at that is not RFC 3339", dict(mux_ls("video.live_stream.active"), created_at="yesterday"), [("status", "400")])
+case("ivs", "allow-unsigned", "no header, keys configured and allow_unsigned = yes: stored as unsigned", J(ivs_state("Stream Start")),
+     [("status", "200"), ("auth", "unsigned")], now=IT, config=ICONF + ["allow_unsigned = yes"])
+mux_case("t-too-long", "a t of 20 digits (beyond 64 bits): malformed, not an overflow", b, [("status", "403"), ("message", "malformed")],
+         hdr=[("HTTP_MUX_SIGNATURE", "t=99999999999999999999,v1=" + hm(MK, "99999999999999999999." + b))])

@@ -183,6 +183,8 @@ livehook is serving.  Callback URLs (vendor keys are in $STACK_CONF):
   JD Cloud $STACK_URL/jdcloud/$LH_TOKEN_JDCLOUD
   AWS IVS  $STACK_URL/ivs       (header X-Livehook-Key: $LH_KEY_IVS)
   Mux      $STACK_URL/mux       (Mux-Signature, signing secret $LH_KEY_MUX)
+  SRS      $STACK_URL/srs/$LH_TOKEN_SRS
+  nginx-rtmp $STACK_URL/nginx-rtmp/$LH_TOKEN_NGINX_RTMP
   probes   $STACK_URL/healthz  $STACK_URL/readyz
 
 Send more:   $srcdir/contrib/livehook-send --all $STACK_URL

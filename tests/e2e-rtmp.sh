@@ -39,7 +39,13 @@ cleanup_rtmp() {
 	for p in "${bgpids[@]}"; do kill "$p" 2>/dev/null; done
 	rm -rf "$work"
 }
-trap 'cleanup_rtmp; pg_stop' EXIT
+pg_freeze() {	# STOP|CONT: the postmaster and its children (pg_start's server)
+	local pm
+	pm=$(head -1 "$PG_DIR/data/postmaster.pid" 2>/dev/null) || return 0
+	kill -"$1" "$pm" $(pgrep -P "$pm") 2>/dev/null
+}
+# stack_start puts stack_stop in front of this trap: set it once, before.
+trap 'pg_freeze CONT; cleanup_rtmp; pg_stop' EXIT
 
 # The rtmp {} block, in nginx.conf's main context (tests/lib/stack.sh):
 # every notify of the application goes to livehook through this nginx.
@@ -214,12 +220,6 @@ e2e_expect "dbdown: its session ended (not live, not timed out)" "t|0" \
 # the shipped [database] timeout (5 s): the hooks are answered from the
 # spool within nginx-rtmp's netcall_timeout (10 s), so a new publish is
 # accepted and the live stream is not dropped by a failed on_update.
-pg_freeze() {	# STOP|CONT: the postmaster and its children (pg_start's server)
-	local pm
-	pm=$(head -1 "$PG_DIR/data/postmaster.pid" 2>/dev/null) || return 0
-	kill -"$1" "$pm" $(pgrep -P "$pm") 2>/dev/null
-}
-trap 'pg_freeze CONT; cleanup_rtmp; pg_stop' EXIT
 publish "$("$send" --publish-url "$RTMP/hung1")" 14 >"$work/pub5.err" 2>&1 &
 pub=$!
 bgpids+=("$pub")

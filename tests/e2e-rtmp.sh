@@ -60,6 +60,15 @@ stack_nginx_main() {
 	    -e "s|http://127.0.0.1/livehook/nginx-rtmp/replace-with-a-long-random-path-token|$hook|" \
 	    -e "s|notify_update_timeout 30s;|notify_update_timeout 2s;|" \
 	    -e "s|record_path /var/lib/nginx/rec;|record_path $STACK_DIR/rec;|" \
+	    -e "/^		application live {/i\\
+		# GET mode, and a hook URL with a query of its own: the module\\
+		# sends \"?x=1?app=getm&...\" (two '?').\\
+		application getm {\\
+			live on;\\
+			notify_method get;\\
+			on_publish $hook?x=1;\\
+			on_publish_done $hook?x=1;\\
+		}" \
 	    "$top_srcdir/contrib/nginx-rtmp/livehook-rtmp.conf"
 }
 
@@ -152,6 +161,15 @@ e2e_expect "  ... and left no row in callbacks" "0" \
     "$(e2e_sql "SELECT count(*) FROM livehook.callbacks WHERE vendor_event LIKE 'update%'")"
 echo "# the rows of one real ffmpeg publish through nginx-rtmp:"
 dump cam1 | sed 's/^/# /'
+
+# 1b. notify_method get, the hook URL with a query: the double '?' is read as '&'.
+publish "$("$send" --publish-url "rtmp://127.0.0.1:$RTMP_PORT/getm/cam-get")" 2 >"$work/pubget.err" 2>&1
+e2e_expect "GET mode: ffmpeg published 2 s (exit 0)" "0" "$?"
+wait_sql "SELECT count(*) FROM livehook.stream_events WHERE stream = 'cam-get'" 2 5
+e2e_expect "GET mode: publish and unpublish of app getm, one session" "getm|publish|1
+getm|unpublish|1" "$(e2e_sql "SELECT app, event, count(*) OVER (PARTITION BY session_key) / 2 FROM livehook.stream_events WHERE stream = 'cam-get' ORDER BY event_time")"
+e2e_expect "  ... the form came in the query: payload holds the module's fields, x=1 kept" "getm|cam-get|publish|1" \
+    "$(e2e_sql "SELECT payload->>'app', payload->>'name', payload->>'call', payload->>'x' FROM livehook.callbacks WHERE stream = 'cam-get' AND kind = 'publish'")"
 
 # 2. A wrong signature: nginx-rtmp refuses the publish, nothing is stored.
 "$FFMPEG" -nostdin -hide_banner -loglevel error -f lavfi -i testsrc=size=160x120:rate=25 -t 2 \

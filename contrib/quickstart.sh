@@ -49,6 +49,7 @@ packages="build-essential autoconf automake autoconf-archive pkg-config
 libfcgi-dev libfcgi-bin spawn-fcgi libjson-c-dev libssl-dev openssl libpq-dev
 libinih-dev libcmocka-dev postgresql postgresql-client lighttpd nginx apache2-bin
 libapache2-mod-fcgid pgbouncer curl mandoc
+libnginx-mod-rtmp ffmpeg
 ca-certificates
 dpkg-dev debhelper lintian systemd"
 
@@ -184,6 +185,8 @@ livehook is serving.  Callback URLs (vendor keys are in $STACK_CONF):
   JD Cloud $STACK_URL/jdcloud/$LH_TOKEN_JDCLOUD
   AWS IVS  $STACK_URL/ivs       (header X-Livehook-Key: $LH_KEY_IVS)
   Mux      $STACK_URL/mux       (Mux-Signature, signing secret $LH_KEY_MUX)
+  SRS      $STACK_URL/srs/$LH_TOKEN_SRS
+  nginx-rtmp $STACK_URL/nginx-rtmp/$LH_TOKEN_NGINX_RTMP
   probes   $STACK_URL/healthz  $STACK_URL/readyz
 
 Send more:   $srcdir/contrib/livehook-send --all $STACK_URL

@@ -63,6 +63,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		abort();
 	fprintf(f, "[%s]\nkey = 0123456789abcdef0123456789abcdef\nkey = abcdef\n"
 	    "token = fuzz-token\n", FUZZ_VENDOR);
+	/* issue 13: the signed-publish check of the self-hosted servers. */
+	if (strcmp(FUZZ_VENDOR, "srs") == 0 || strcmp(FUZZ_VENDOR, "nginx-rtmp") == 0)
+		fprintf(f, "publish_key = fuzz-publish-key\n");
 	if (strcmp(FUZZ_VENDOR, "ivs") == 0)
 		fprintf(f, "header = X-Livehook-Key\n");
 	fclose(f);

@@ -61,6 +61,7 @@ SELECT create_distributed_table('livehook.sessions', 'stream', colocate_with => 
 SELECT create_distributed_table('livehook.stream_events', 'stream', colocate_with => 'livehook.streams');
 SELECT create_distributed_table('livehook.recordings', 'stream', colocate_with => 'livehook.streams');
 SELECT create_distributed_table('livehook.snapshots', 'stream', colocate_with => 'livehook.streams');
+SELECT create_distributed_table('livehook.play_events', 'stream', colocate_with => 'livehook.streams');
 
 SELECT create_distributed_table('livehook.callbacks', 'id');
 SELECT create_distributed_table('livehook.event_keys', 'event_key');

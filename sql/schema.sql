@@ -1,4 +1,4 @@
--- schema.sql -- the livehook schema for a fresh install (schema version 3).
+-- schema.sql -- the livehook schema for a fresh install (schema version 4).
 --
 -- Apply with:  psql -v ON_ERROR_STOP=1 -f sql/schema.sql
 -- It runs in one transaction and may be applied again (idempotent).
@@ -316,6 +316,71 @@ COMMENT ON COLUMN livehook.settings.value IS 'Value, days';
 INSERT INTO livehook.settings (name, value) VALUES ('retention_days', 0), ('dedup_days', 7)
 ON CONFLICT ON CONSTRAINT settings_pkey DO NOTHING;
 
+-- issue 13: the self-hosted servers (SRS, nginx-rtmp): play events, heartbeats, duplicate publishers
+-- Plays and their ends, keyed by the server's id of the viewer's connection.
+CREATE TABLE IF NOT EXISTS livehook.play_events (
+	callback_id	bigint NOT NULL,
+	vendor		text NOT NULL,
+	domain		text NOT NULL,
+	app		text NOT NULL,
+	stream		text NOT NULL,
+	event		text NOT NULL,
+	vendor_event	text,
+	event_time	timestamptz NOT NULL,
+	client_id	text NOT NULL,
+	client_ip	text,
+	params		text,
+	last_heartbeat	timestamptz,
+	CONSTRAINT play_events_event_check CHECK (event IN ('play', 'play_done'))
+) PARTITION BY RANGE (event_time);
+COMMENT ON TABLE livehook.play_events IS 'Viewers starting (play) and stopping (play_done), from the self-hosted servers (partitioned by month of event_time)';
+COMMENT ON COLUMN livehook.play_events.callback_id IS 'The callbacks row of this event';
+COMMENT ON COLUMN livehook.play_events.vendor IS 'Vendor (srs, nginx-rtmp)';
+COMMENT ON COLUMN livehook.play_events.domain IS 'Domain as stored';
+COMMENT ON COLUMN livehook.play_events.app IS 'Application';
+COMMENT ON COLUMN livehook.play_events.stream IS 'Stream name';
+COMMENT ON COLUMN livehook.play_events.event IS 'play or play_done';
+COMMENT ON COLUMN livehook.play_events.vendor_event IS 'The server''s own hook name (on_play, on_stop, play, play_done)';
+COMMENT ON COLUMN livehook.play_events.event_time IS 'When livehook received it (these servers send no time)';
+COMMENT ON COLUMN livehook.play_events.client_id IS 'The server''s id of the viewer''s connection (SRS client_id, nginx-rtmp clientid)';
+COMMENT ON COLUMN livehook.play_events.client_ip IS 'Viewer address';
+COMMENT ON COLUMN livehook.play_events.params IS 'Play URL query parameters';
+COMMENT ON COLUMN livehook.play_events.last_heartbeat IS 'A play: the newest heartbeat of the viewer (nginx-rtmp update_play)';
+CREATE INDEX IF NOT EXISTS play_events_client_idx ON livehook.play_events (vendor, domain, app, stream, client_id, event_time);
+CREATE INDEX IF NOT EXISTS play_events_time_idx ON livehook.play_events (event_time);
+-- Heartbeats (nginx-rtmp update_publish, SRS on_hls) and the vendor's timeout.
+ALTER TABLE livehook.streams ADD COLUMN IF NOT EXISTS last_heartbeat timestamptz;
+ALTER TABLE livehook.streams ADD COLUMN IF NOT EXISTS heartbeat_timeout integer;
+COMMENT ON COLUMN livehook.streams.last_heartbeat IS 'Newest heartbeat of the live session (nginx-rtmp update_publish, SRS on_hls); NULL before the first';
+COMMENT ON COLUMN livehook.streams.heartbeat_timeout IS 'The vendor''s heartbeat_timeout (s) as the newest event carried it; NULL for vendors without heartbeats, 0 when off';
+ALTER TABLE livehook.sessions ADD COLUMN IF NOT EXISTS last_heartbeat timestamptz;
+ALTER TABLE livehook.sessions ADD COLUMN IF NOT EXISTS duplicate boolean NOT NULL DEFAULT false;
+COMMENT ON COLUMN livehook.sessions.last_heartbeat IS 'Newest heartbeat of this session';
+COMMENT ON COLUMN livehook.sessions.duplicate IS 'A publish while another session of the stream was live (refused by the server as busy): never the live session unless it sends a heartbeat';
+CREATE INDEX IF NOT EXISTS sessions_open_idx ON livehook.sessions (vendor, domain, app, stream)
+    WHERE ended_at IS NULL;
+ALTER TABLE livehook.daily_totals ADD COLUMN IF NOT EXISTS plays bigint NOT NULL DEFAULT 0;
+ALTER TABLE livehook.daily_totals ADD COLUMN IF NOT EXISTS watched_time interval NOT NULL DEFAULT '0';
+COMMENT ON COLUMN livehook.daily_totals.plays IS 'Plays started';
+COMMENT ON COLUMN livehook.daily_totals.watched_time IS 'Total length of the plays ended';
+-- callbacks keeps plays too (heartbeats are never stored there).
+DO $$
+BEGIN
+	IF NOT EXISTS (SELECT 1 FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid
+	    JOIN pg_namespace ns ON ns.oid = t.relnamespace
+	     WHERE ns.nspname = 'livehook' AND t.relname = 'callbacks'
+	       AND c.conname = 'callbacks_kind_check'
+	       AND pg_get_constraintdef(c.oid) LIKE '%play_done%') THEN
+		ALTER TABLE livehook.callbacks DROP CONSTRAINT IF EXISTS callbacks_kind_check;
+		ALTER TABLE livehook.callbacks ADD CONSTRAINT callbacks_kind_check CHECK (kind IN ('publish', 'unpublish',
+		    'record_started', 'record_paused', 'record_resumed',
+		    'record_file_started', 'record_file_complete', 'record_over',
+		    'record_failed', 'snapshot', 'other', 'play', 'play_done'));
+	END IF;
+END
+$$;
+-- end of issue 13 tables
+
 -- The domain the views show for d.
 CREATE OR REPLACE FUNCTION livehook.canonical_domain(d text) RETURNS text
 LANGUAGE sql STABLE AS $$
@@ -349,7 +414,7 @@ BEGIN
 	LOCK TABLE livehook.settings IN SHARE ROW EXCLUSIVE MODE;
 	FOR m IN SELECT DISTINCT date_trunc('month', x AT TIME ZONE 'UTC')
 	    FROM unnest(ts) AS x WHERE x IS NOT NULL ORDER BY 1 LOOP
-		FOREACH t IN ARRAY ARRAY['callbacks', 'stream_events', 'recordings', 'snapshots'] LOOP
+		FOREACH t IN ARRAY ARRAY['callbacks', 'stream_events', 'recordings', 'snapshots', 'play_events'] LOOP
 			IF to_regclass(format('livehook.%I', t || to_char(m, '_YYYY_MM'))) IS NULL THEN
 				EXECUTE format('CREATE TABLE livehook.%I PARTITION OF livehook.%I FOR VALUES FROM (%L) TO (%L)',
 				    t || to_char(m, '_YYYY_MM'), t, m AT TIME ZONE 'UTC',
@@ -395,7 +460,7 @@ BEGIN
 		    JOIN pg_class p ON p.oid = i.inhparent
 		    JOIN pg_namespace ns ON ns.oid = p.relnamespace
 		   WHERE ns.nspname = 'livehook'
-		     AND p.relname IN ('callbacks', 'stream_events', 'recordings', 'snapshots')
+		     AND p.relname IN ('callbacks', 'stream_events', 'recordings', 'snapshots', 'play_events')
 		     AND c.relname ~ '_[0-9]{4}_[0-9]{2}$'
 		     AND (to_date(right(c.relname, 7), 'YYYY_MM')::timestamp
 		          + interval '1 month') AT TIME ZONE 'UTC' <= now() - make_interval(days => keep)
@@ -413,6 +478,136 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION livehook.maintain() IS 'Creates partitions ahead, drops those past retention_days, forgets event keys past dedup_days; run daily';
+
+-- issue 13: the live state of the self-hosted servers' streams (SPEC
+-- section 11), called by ingest() with the batch's publish and unpublish
+-- events.  A publish while another session of the stream is live (neither
+-- ended nor past its heartbeat timeout) is a duplicate the server refused
+-- as busy: SRS >= 6.0.139 sends no unpublish for it, nginx-rtmp sends a
+-- publish_done under its own client id.  The stream's live session is its
+-- newest open session that is not a duplicate.
+CREATE OR REPLACE FUNCTION livehook.selfhosted_live(ev text[], ed text[],
+    ea text[], es text[], ek text[], etime timestamptz[], esk text[])
+RETURNS void LANGUAGE plpgsql
+SET plan_cache_mode = force_generic_plan SET enable_seqscan = off AS $$
+BEGIN
+	UPDATE livehook.sessions s SET duplicate = true
+	  FROM unnest(ev, ed, ea, es, ek, etime, esk)
+	    AS b(vendor, domain, app, stream, kind, t, session_key)
+	  JOIN livehook.streams st ON st.vendor = b.vendor AND st.domain = b.domain
+	   AND st.app = b.app AND st.stream = b.stream
+	 WHERE st.heartbeat_timeout IS NOT NULL
+	   AND b.kind = 'publish' AND b.session_key IS NOT NULL
+	   AND s.vendor = b.vendor AND s.domain = b.domain AND s.app = b.app
+	   AND s.stream = b.stream AND s.session_key = b.session_key
+	   AND s.ended_at IS NULL AND NOT s.duplicate AND s.last_heartbeat IS NULL
+	   AND EXISTS (SELECT 1 FROM livehook.sessions o
+	        WHERE o.vendor = b.vendor AND o.domain = b.domain
+	          AND o.app = b.app AND o.stream = b.stream
+	          AND o.ended_at IS NULL AND NOT o.duplicate
+	          AND o.session_key <> b.session_key AND o.started_at < b.t
+	          AND NOT (st.heartbeat_timeout > 0 AND o.last_heartbeat IS NOT NULL
+	                   AND o.last_heartbeat < b.t - make_interval(secs => st.heartbeat_timeout)));
+
+	UPDATE livehook.streams t
+	   SET live = c.session_key IS NOT NULL,
+	       live_since = c.started_at,
+	       session_key = coalesce(c.session_key, t.session_key),
+	       client_ip = CASE WHEN c.session_key IS NOT NULL THEN c.client_ip ELSE t.client_ip END,
+	       last_heartbeat = CASE WHEN c.session_key IS NOT NULL THEN c.last_heartbeat
+	                             ELSE t.last_heartbeat END
+	  FROM (SELECT DISTINCT * FROM unnest(ev, ed, ea, es)) AS k(vendor, domain, app, stream)
+	  LEFT JOIN LATERAL (
+	       SELECT s.session_key, s.started_at, s.last_heartbeat,
+	           (SELECT se.client_ip FROM livehook.stream_events se
+	             WHERE se.vendor = s.vendor AND se.domain = s.domain
+	               AND se.app = s.app AND se.stream = s.stream
+	               AND se.event = 'publish' AND se.event_time = s.started_at
+	               AND se.session_key = s.session_key LIMIT 1) AS client_ip
+	         FROM livehook.sessions s
+	        WHERE s.vendor = k.vendor AND s.domain = k.domain
+	          AND s.app = k.app AND s.stream = k.stream
+	          AND s.ended_at IS NULL AND NOT s.duplicate AND s.started_at IS NOT NULL
+	        ORDER BY s.started_at DESC LIMIT 1) c ON true
+	 WHERE t.vendor = k.vendor AND t.domain = k.domain
+	   AND t.app = k.app AND t.stream = k.stream
+	   AND t.heartbeat_timeout IS NOT NULL;
+END
+$$;
+COMMENT ON FUNCTION livehook.selfhosted_live(text[], text[], text[], text[], text[], timestamptz[], text[]) IS 'ingest(): duplicate publishers and the live session of the self-hosted servers'' streams';
+
+-- issue 13: heartbeats (nginx-rtmp update_publish, SRS on_hls), called by
+-- ingest(): they refresh their open session and the stream's
+-- last_heartbeat, and add no row anywhere else.  A heartbeat proves its
+-- session is the one publishing: it becomes the live one (a session taken
+-- for a duplicate, a publish after the server restarted).  Streams are
+-- locked before sessions, as in ingest().
+CREATE OR REPLACE FUNCTION livehook.selfhosted_heartbeat(hv text[], hd text[],
+    ha text[], hs text[], hk text[], ht timestamptz[])
+RETURNS void LANGUAGE plpgsql
+SET plan_cache_mode = force_generic_plan SET enable_seqscan = off AS $$
+BEGIN
+	PERFORM 1 FROM livehook.streams t
+	   JOIN (SELECT DISTINCT * FROM unnest(hv, hd, ha, hs)) AS k(vendor, domain, app, stream)
+	     ON t.vendor = k.vendor AND t.domain = k.domain AND t.app = k.app AND t.stream = k.stream
+	  ORDER BY t.vendor, t.domain, t.app, t.stream FOR UPDATE OF t;
+	WITH h AS (
+		SELECT b.vendor, b.domain, b.app, b.stream, b.session_key, max(b.t) AS t
+		  FROM unnest(hv, hd, ha, hs, hk, ht) AS b(vendor, domain, app, stream, session_key, t)
+		 WHERE b.session_key IS NOT NULL
+		 GROUP BY 1, 2, 3, 4, 5
+	), s AS (
+		UPDATE livehook.sessions s
+		   SET last_heartbeat = greatest(s.last_heartbeat, h.t), duplicate = false
+		  FROM h
+		 WHERE s.vendor = h.vendor AND s.domain = h.domain AND s.app = h.app
+		   AND s.stream = h.stream AND s.session_key = h.session_key
+		   AND s.ended_at IS NULL AND s.started_at IS NOT NULL
+		RETURNING s.vendor, s.domain, s.app, s.stream, s.session_key,
+		    s.started_at, s.last_heartbeat
+	)
+	UPDATE livehook.streams t
+	   SET last_heartbeat = CASE WHEN t.live AND t.session_key = x.session_key
+	                             THEN greatest(t.last_heartbeat, x.last_heartbeat)
+	                             ELSE x.last_heartbeat END,
+	       live = true,
+	       live_since = CASE WHEN t.live AND t.session_key = x.session_key
+	                         THEN t.live_since ELSE x.started_at END,
+	       session_key = x.session_key
+	  FROM (SELECT DISTINCT ON (s.vendor, s.domain, s.app, s.stream) s.*
+	          FROM s ORDER BY s.vendor, s.domain, s.app, s.stream, s.last_heartbeat DESC) x
+	 WHERE t.vendor = x.vendor AND t.domain = x.domain
+	   AND t.app = x.app AND t.stream = x.stream;
+END
+$$;
+COMMENT ON FUNCTION livehook.selfhosted_heartbeat(text[], text[], text[], text[], text[], timestamptz[]) IS 'ingest(): heartbeats refresh their session and streams.last_heartbeat';
+-- issue 13: a client id used again (nginx-rtmp's clientid restarts at 1
+-- with nginx; one RTMP connection may publish twice): before a publish's
+-- session is stored, an earlier session of the same stream under the same
+-- key keeps its row under "<key>@<start in ms>", so the two never merge.
+CREATE OR REPLACE FUNCTION livehook.selfhosted_rekey(ev text[], ed text[],
+    ea text[], es text[], ek text[], etime timestamptz[], esk text[])
+RETURNS void LANGUAGE plpgsql
+SET plan_cache_mode = force_generic_plan SET enable_seqscan = off AS $$
+BEGIN
+	UPDATE livehook.sessions s
+	   SET session_key = s.session_key || '@' || (extract(epoch FROM s.started_at) * 1000)::bigint
+	  FROM (SELECT b.vendor, b.domain, b.app, b.stream, b.session_key, min(b.t) AS t
+	          FROM unnest(ev, ed, ea, es, ek, etime, esk)
+	            AS b(vendor, domain, app, stream, kind, t, session_key)
+	         WHERE b.kind = 'publish' AND b.session_key IS NOT NULL
+	         GROUP BY 1, 2, 3, 4, 5) b
+	  JOIN livehook.streams st ON st.vendor = b.vendor AND st.domain = b.domain
+	   AND st.app = b.app AND st.stream = b.stream
+	 WHERE st.heartbeat_timeout IS NOT NULL
+	   AND s.vendor = b.vendor AND s.domain = b.domain AND s.app = b.app
+	   AND s.stream = b.stream AND s.session_key = b.session_key
+	   AND s.started_at < b.t;
+END
+$$;
+COMMENT ON FUNCTION livehook.selfhosted_rekey(text[], text[], text[], text[], text[], timestamptz[], text[]) IS 'ingest(): an earlier session under a client id used again keeps its row under <key>@<start ms>';
+
+-- end of issue 13 functions
 
 -- Store a batch of events (a JSON array as livehook's event_to_json()
 -- writes them) in the caller's transaction: one row per element of the
@@ -475,6 +670,27 @@ DECLARE
 	ftime	interval[];
 	fbytes	bigint[];
 	fsnap	bigint[];
+	-- issue 13: the new plays, and the heartbeats (never stored as rows).
+	pv	text[];
+	pd	text[];
+	pa	text[];
+	ps	text[];
+	pk	text[];
+	pt	timestamptz[];
+	pc	text[];
+	hv	text[];
+	hd	text[];
+	ha	text[];
+	hs	text[];
+	hk	text[];
+	ht	timestamptz[];
+	qv	text[];
+	qd	text[];
+	qa	text[];
+	qs	text[];
+	qk	text[];
+	qt	timestamptz[];
+	sh	boolean;	-- the batch has publishes of the self-hosted servers
 BEGIN
 	-- The partitions of the batch's months, where one is missing (its
 	-- first batch; maintain() makes them ahead).  Cheaper than catching
@@ -485,7 +701,7 @@ BEGIN
 	                 LATERAL (VALUES (coalesce(to_timestamp(a.received_at / 1000), now())),
 	                                 (to_timestamp(coalesce(a.event_time, a.received_at) / 1000))) AS v(x)
 	           WHERE v.x IS NOT NULL) p,
-	         unnest(ARRAY['callbacks', 'stream_events', 'recordings', 'snapshots']) AS t(t)
+	         unnest(ARRAY['callbacks', 'stream_events', 'recordings', 'snapshots', 'play_events']) AS t(t)
 	   WHERE to_regclass('livehook.' || t.t || p.m) IS NULL) THEN
 		PERFORM livehook.partitions_ensure(ARRAY(
 		    SELECT v.x FROM jsonb_to_recordset(batch) AS a(received_at numeric, event_time numeric),
@@ -506,11 +722,13 @@ BEGIN
 		    format text, url text, play_url text, storage_path text,
 		    task_id text, segments jsonb, start_time numeric,
 		    end_time numeric, duration numeric, file_size bigint,
-		    width integer, height integer, payload jsonb))
+		    width integer, height integer, payload jsonb,
+		    heartbeat_timeout integer))
 		    WITH ORDINALITY AS a
 	), keys AS (
 		INSERT INTO livehook.event_keys (vendor, event_key, callback_id)
 		SELECT e.vendor, e.event_key, e.cid FROM e
+		 WHERE e.kind NOT IN ('heartbeat', 'play_heartbeat')
 		 ORDER BY 1, 2, 3
 		ON CONFLICT ON CONSTRAINT event_keys_pkey DO NOTHING
 		RETURNING callback_id
@@ -556,12 +774,21 @@ BEGIN
 		SELECT n.cid, n.vendor, n.domain, n.app, n.stream, n.et, n.url,
 		    n.file_size, n.width, n.height
 		  FROM n WHERE n.kind = 'snapshot'
+	), pl AS (
+		INSERT INTO livehook.play_events (callback_id, vendor, domain,
+		    app, stream, event, vendor_event, event_time, client_id,
+		    client_ip, params)
+		SELECT n.cid, n.vendor, n.domain, n.app, n.stream, n.kind,
+		    n.event, n.et, n.session_key, n.client_ip, n.params
+		  FROM n WHERE n.kind IN ('play', 'play_done')
 	), u AS (
 		INSERT INTO livehook.streams AS t (vendor, domain, app, stream,
-		    first_seen, last_event_time, last_publish, last_unpublish)
+		    first_seen, last_event_time, last_publish, last_unpublish,
+		    heartbeat_timeout)
 		SELECT n.vendor, n.domain, n.app, n.stream, min(n.et), max(n.et),
 		    max(n.et) FILTER (WHERE n.kind = 'publish'),
-		    max(n.et) FILTER (WHERE n.kind = 'unpublish')
+		    max(n.et) FILTER (WHERE n.kind = 'unpublish'),
+		    max(n.heartbeat_timeout)
 		  FROM n WHERE n.kind IN ('publish', 'unpublish')
 		 GROUP BY 1, 2, 3, 4
 		 ORDER BY 1, 2, 3, 4
@@ -569,7 +796,8 @@ BEGIN
 		   SET first_seen = least(t.first_seen, EXCLUDED.first_seen),
 		       last_event_time = greatest(t.last_event_time, EXCLUDED.last_event_time),
 		       last_publish = greatest(t.last_publish, EXCLUDED.last_publish),
-		       last_unpublish = greatest(t.last_unpublish, EXCLUDED.last_unpublish)
+		       last_unpublish = greatest(t.last_unpublish, EXCLUDED.last_unpublish),
+		       heartbeat_timeout = coalesce(EXCLUDED.heartbeat_timeout, t.heartbeat_timeout)
 	), f AS (
 		SELECT (n.et AT TIME ZONE 'UTC')::date AS day, n.vendor, n.domain,
 		    count(*) FILTER (WHERE n.kind = 'record_file_complete') AS files,
@@ -581,15 +809,36 @@ BEGIN
 		  FROM n WHERE n.kind IN ('record_file_complete', 'snapshot')
 		 GROUP BY 1, 2, 3
 	)
-	SELECT x.fresh, y.ev, y.ed, y.ea, y.es, y.ek, y.et, y.esk,
-	    z.fday, z.fv, z.fd, z.ff, z.ftime, z.fbytes, z.fsnap
-	  INTO fresh, ev, ed, ea, es, ek, etime, esk,
-	    fday, fv, fd, ff, ftime, fbytes, fsnap
+	SELECT x.fresh || coalesce(h.hi, '{}') || coalesce(w.qi, '{}'), y.ev, y.ed, y.ea, y.es, y.ek, y.et, y.esk, y.sh,
+	    z.fday, z.fv, z.fd, z.ff, z.ftime, z.fbytes, z.fsnap,
+	    q.pv, q.pd, q.pa, q.ps, q.pk, q.pt, q.pc,
+	    h.hv, h.hd, h.ha, h.hs, h.hk, h.ht,
+	    w.qv, w.qd, w.qa, w.qs, w.qk, w.qt
+	  INTO fresh, ev, ed, ea, es, ek, etime, esk, sh,
+	    fday, fv, fd, ff, ftime, fbytes, fsnap,
+	    pv, pd, pa, ps, pk, pt, pc, hv, hd, ha, hs, hk, ht,
+	    qv, qd, qa, qs, qk, qt
 	  FROM (SELECT coalesce(array_agg(n.i), '{}') AS fresh FROM n) x,
+	       (SELECT array_agg(n.vendor) AS pv, array_agg(n.domain) AS pd,
+	           array_agg(n.app) AS pa, array_agg(n.stream) AS ps,
+	           array_agg(n.kind) AS pk, array_agg(n.et) AS pt,
+	           array_agg(n.session_key) AS pc
+	          FROM n WHERE n.kind IN ('play', 'play_done')) q,
+	       (SELECT array_agg(e.i) AS hi, array_agg(e.vendor) AS hv,
+	           array_agg(e.domain) AS hd, array_agg(e.app) AS ha,
+	           array_agg(e.stream) AS hs, array_agg(e.session_key) AS hk,
+	           array_agg(e.et) AS ht
+	          FROM e WHERE e.kind = 'heartbeat') h,
+	       (SELECT array_agg(e.i) AS qi, array_agg(e.vendor) AS qv,
+	           array_agg(e.domain) AS qd, array_agg(e.app) AS qa,
+	           array_agg(e.stream) AS qs, array_agg(e.session_key) AS qk,
+	           array_agg(e.et) AS qt
+	          FROM e WHERE e.kind = 'play_heartbeat') w,
 	       (SELECT array_agg(n.vendor) AS ev, array_agg(n.domain) AS ed,
 	           array_agg(n.app) AS ea, array_agg(n.stream) AS es,
 	           array_agg(n.kind) AS ek, array_agg(n.et) AS et,
-	           array_agg(n.session_key) AS esk
+	           array_agg(n.session_key) AS esk,
+	           bool_or(n.heartbeat_timeout IS NOT NULL) AS sh
 	          FROM n WHERE n.kind IN ('publish', 'unpublish')) y,
 	       (SELECT array_agg(f.day) AS fday, array_agg(f.vendor) AS fv,
 	           array_agg(f.domain) AS fd, array_agg(f.files) AS ff,
@@ -597,7 +846,10 @@ BEGIN
 	           array_agg(f.snaps) AS fsnap
 	          FROM f) z;
 
-	IF ev IS NOT NULL OR fday IS NOT NULL THEN
+	IF sh THEN
+		PERFORM livehook.selfhosted_rekey(ev, ed, ea, es, ek, etime, esk);
+	END IF;
+	IF ev IS NOT NULL OR fday IS NOT NULL OR pv IS NOT NULL THEN
 		WITH b AS (
 			SELECT * FROM unnest(ev, ed, ea, es, ek, etime, esk)
 			    AS b(vendor, domain, app, stream, kind, t, session_key)
@@ -665,7 +917,8 @@ BEGIN
 			    x.domain, x.sign AS sessions,
 			    x.sign * coalesce(x.ended_at - x.started_at, '0') AS streamed,
 			    0::bigint AS files, '0'::interval AS recorded,
-			    0::bigint AS bytes, 0::bigint AS snaps
+			    0::bigint AS bytes, 0::bigint AS snaps,
+			    0::bigint AS plays, '0'::interval AS watched
 			  FROM (SELECT kup.*, 1 AS sign FROM kup
 			        UNION ALL SELECT kold.*, -1 FROM kold
 			        UNION ALL SELECT uins.*, 1 FROM uins
@@ -674,16 +927,29 @@ BEGIN
 			 WHERE x.started_at IS NOT NULL
 			UNION ALL
 			SELECT y.day, y.vendor, y.domain, 0, '0', y.files, y.recorded,
-			    y.bytes, y.snaps
+			    y.bytes, y.snaps, 0, '0'
 			  FROM unnest(fday, fv, fd, ff, ftime, fbytes, fsnap)
 			    AS y(day, vendor, domain, files, recorded, bytes, snaps)
+			UNION ALL
+			-- issue 13: plays by the day they start; watched time by the
+			-- day they end, from the newest play of that client before it.
+			SELECT (w.t AT TIME ZONE 'UTC')::date, w.vendor, w.domain, 0, '0',
+			    0, '0', 0, 0, (w.kind = 'play')::integer,
+			    CASE WHEN w.kind = 'play_done' THEN coalesce(w.t - (
+			        SELECT max(x.event_time) FROM livehook.play_events x
+			         WHERE x.vendor = w.vendor AND x.domain = w.domain
+			           AND x.app = w.app AND x.stream = w.stream
+			           AND x.client_id = w.client_id AND x.event = 'play'
+			           AND x.event_time <= w.t), '0') ELSE '0' END
+			  FROM unnest(pv, pd, pa, ps, pk, pt, pc)
+			    AS w(vendor, domain, app, stream, kind, t, client_id)
 		)
 		INSERT INTO livehook.daily_totals AS t (day, vendor, domain, slot,
 		    sessions, streamed_time, recording_files, recorded_time,
-		    recorded_bytes, snapshots)
+		    recorded_bytes, snapshots, plays, watched_time)
 		SELECT d.day, d.vendor, d.domain, pg_backend_pid(),
 		    sum(d.sessions), sum(d.streamed), sum(d.files), sum(d.recorded),
-		    sum(d.bytes), sum(d.snaps)
+		    sum(d.bytes), sum(d.snaps), sum(d.plays), sum(d.watched)
 		  FROM d GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
 		ON CONFLICT ON CONSTRAINT daily_totals_pkey DO UPDATE
 		   SET sessions = t.sessions + EXCLUDED.sessions,
@@ -691,7 +957,9 @@ BEGIN
 		       recording_files = t.recording_files + EXCLUDED.recording_files,
 		       recorded_time = t.recorded_time + EXCLUDED.recorded_time,
 		       recorded_bytes = t.recorded_bytes + EXCLUDED.recorded_bytes,
-		       snapshots = t.snapshots + EXCLUDED.snapshots;
+		       snapshots = t.snapshots + EXCLUDED.snapshots,
+		       plays = t.plays + EXCLUDED.plays,
+		       watched_time = t.watched_time + EXCLUDED.watched_time;
 	END IF;
 
 	IF ev IS NOT NULL THEN
@@ -731,7 +999,31 @@ BEGIN
 		                ORDER BY se.event_time DESC, se.session_key DESC NULLS LAST
 		                LIMIT 1) p ON true) x
 		 WHERE t.vendor = x.vendor AND t.domain = x.domain
-		   AND t.app = x.app AND t.stream = x.stream;
+		   AND t.app = x.app AND t.stream = x.stream
+		   AND t.heartbeat_timeout IS NULL;
+		IF sh THEN
+			PERFORM livehook.selfhosted_live(ev, ed, ea, es, ek, etime, esk);
+		END IF;
+	END IF;
+	IF hv IS NOT NULL THEN
+		PERFORM livehook.selfhosted_heartbeat(hv, hd, ha, hs, hk, ht);
+	END IF;
+	IF qv IS NOT NULL THEN
+		-- A viewer's heartbeat refreshes its newest play.
+		UPDATE livehook.play_events p
+		   SET last_heartbeat = greatest(p.last_heartbeat, q.t)
+		  FROM (SELECT b.vendor, b.domain, b.app, b.stream, b.client_id, max(b.t) AS t
+		          FROM unnest(qv, qd, qa, qs, qk, qt)
+		            AS b(vendor, domain, app, stream, client_id, t)
+		         WHERE b.client_id IS NOT NULL
+		         GROUP BY 1, 2, 3, 4, 5) q
+		 WHERE p.vendor = q.vendor AND p.domain = q.domain AND p.app = q.app
+		   AND p.stream = q.stream AND p.client_id = q.client_id
+		   AND p.event = 'play'
+		   AND p.event_time = (SELECT max(x.event_time) FROM livehook.play_events x
+		        WHERE x.vendor = q.vendor AND x.domain = q.domain AND x.app = q.app
+		          AND x.stream = q.stream AND x.client_id = q.client_id
+		          AND x.event = 'play' AND x.event_time <= q.t);
 	END IF;
 
 	RETURN QUERY
@@ -748,11 +1040,15 @@ COMMENT ON FUNCTION livehook.ingest(jsonb) IS 'Stores a batch of normalized even
 
 CREATE OR REPLACE VIEW livehook.live_now AS
 SELECT s.vendor, coalesce(a.domain, s.domain) AS domain, s.app, s.stream,
-       s.live_since, now() - s.live_since AS live_for, s.client_ip, s.session_key
+       s.live_since, now() - s.live_since AS live_for, s.client_ip, s.session_key,
+       s.last_heartbeat
   FROM livehook.streams s
   LEFT JOIN livehook.domain_aliases a ON a.alias = s.domain
- WHERE s.live;
-COMMENT ON VIEW livehook.live_now IS 'Streams publishing now, every vendor';
+ WHERE s.live
+   -- issue 13: a server that died sends no unpublish; its heartbeats stop.
+   AND NOT (coalesce(s.heartbeat_timeout, 0) > 0 AND s.last_heartbeat IS NOT NULL
+            AND s.last_heartbeat < now() - make_interval(secs => s.heartbeat_timeout));
+COMMENT ON VIEW livehook.live_now IS 'Streams publishing now, every vendor; a stream whose last heartbeat is older than its vendor''s heartbeat_timeout is not';
 COMMENT ON COLUMN livehook.live_now.vendor IS 'Vendor';
 COMMENT ON COLUMN livehook.live_now.domain IS 'Push domain (aliases merged)';
 COMMENT ON COLUMN livehook.live_now.app IS 'Application';
@@ -761,21 +1057,31 @@ COMMENT ON COLUMN livehook.live_now.live_since IS 'Start of the current session'
 COMMENT ON COLUMN livehook.live_now.live_for IS 'How long it has been live';
 COMMENT ON COLUMN livehook.live_now.client_ip IS 'Encoder address';
 COMMENT ON COLUMN livehook.live_now.session_key IS 'Session key, where the vendor has one';
+COMMENT ON COLUMN livehook.live_now.last_heartbeat IS 'Newest heartbeat of the session (self-hosted servers), NULL before the first';
 
 CREATE OR REPLACE VIEW livehook.stream_sessions AS
 SELECT s.vendor, coalesce(a.domain, s.domain) AS domain, s.app, s.stream,
-       s.session_key, s.started_at, s.ended_at, s.ended_at - s.started_at AS duration
+       s.session_key, s.started_at, e.ended_at, e.ended_at - s.started_at AS duration
   FROM livehook.sessions s
   LEFT JOIN livehook.domain_aliases a ON a.alias = s.domain
- WHERE s.started_at IS NOT NULL;
-COMMENT ON VIEW livehook.stream_sessions IS 'One row per publish session: paired by session key where the vendor has one, by time order otherwise';
+  -- issue 13: a session past its heartbeat timeout ended at its last heartbeat.
+  LEFT JOIN livehook.streams st ON st.vendor = s.vendor AND st.domain = s.domain
+   AND st.app = s.app AND st.stream = s.stream AND s.ended_at IS NULL
+   AND s.last_heartbeat IS NOT NULL
+  CROSS JOIN LATERAL (SELECT coalesce(s.ended_at,
+       CASE WHEN st.heartbeat_timeout > 0
+             AND s.last_heartbeat < now() - make_interval(secs => st.heartbeat_timeout)
+            THEN s.last_heartbeat END) AS ended_at) e
+ WHERE s.started_at IS NOT NULL
+   AND NOT s.duplicate;
+COMMENT ON VIEW livehook.stream_sessions IS 'One row per publish session: paired by session key where the vendor has one, by time order otherwise; a publish the server refused as a duplicate is not a session';
 COMMENT ON COLUMN livehook.stream_sessions.vendor IS 'Vendor';
 COMMENT ON COLUMN livehook.stream_sessions.domain IS 'Push domain (aliases merged)';
 COMMENT ON COLUMN livehook.stream_sessions.app IS 'Application';
 COMMENT ON COLUMN livehook.stream_sessions.stream IS 'Stream name';
 COMMENT ON COLUMN livehook.stream_sessions.session_key IS 'Session key, NULL where the vendor has none';
 COMMENT ON COLUMN livehook.stream_sessions.started_at IS 'Publish time';
-COMMENT ON COLUMN livehook.stream_sessions.ended_at IS 'Unpublish time, NULL while live (or unknown)';
+COMMENT ON COLUMN livehook.stream_sessions.ended_at IS 'Unpublish time, NULL while live (or unknown); the last heartbeat for a session past its heartbeat timeout';
 COMMENT ON COLUMN livehook.stream_sessions.duration IS 'ended_at - started_at';
 
 CREATE OR REPLACE VIEW livehook.recording_files AS
@@ -824,6 +1130,10 @@ SELECT x.event_time, x.vendor, coalesce(a.domain, x.domain) AS domain, x.app,
                concat_ws(' ', url, 'bytes=' || file_size)
           FROM livehook.snapshots
         UNION ALL
+        SELECT event_time, vendor, domain, app, stream, event,
+               concat_ws(' ', 'client=' || client_id, 'ip=' || client_ip)
+          FROM livehook.play_events
+        UNION ALL
         SELECT coalesce(event_time, received_at), vendor, domain, app, stream,
                kind, 'vendor event=' || coalesce(vendor_event, '?')
           FROM livehook.callbacks
@@ -844,12 +1154,14 @@ SELECT t.day, t.vendor, coalesce(a.domain, t.domain) AS domain,
        sum(t.recording_files)::bigint AS recording_files,
        sum(t.recorded_time) AS recorded_time,
        sum(t.recorded_bytes)::bigint AS recorded_bytes,
-       sum(t.snapshots)::bigint AS snapshots
+       sum(t.snapshots)::bigint AS snapshots,
+       sum(t.plays)::bigint AS plays, sum(t.watched_time) AS watched_time
   FROM livehook.daily_totals t
   LEFT JOIN livehook.domain_aliases a ON a.alias = t.domain
  GROUP BY t.day, t.vendor, coalesce(a.domain, t.domain)
-HAVING sum(t.sessions) <> 0 OR sum(t.recording_files) <> 0 OR sum(t.snapshots) <> 0;
-COMMENT ON VIEW livehook.daily_usage IS 'Per UTC day, vendor and domain: sessions, streamed time, recording files, recorded time and bytes, snapshots (from daily_totals)';
+HAVING sum(t.sessions) <> 0 OR sum(t.recording_files) <> 0 OR sum(t.snapshots) <> 0
+    OR sum(t.plays) <> 0 OR sum(t.watched_time) <> '0';
+COMMENT ON VIEW livehook.daily_usage IS 'Per UTC day, vendor and domain: sessions, streamed time, recording files, recorded time and bytes, snapshots, plays and watched time (from daily_totals)';
 COMMENT ON COLUMN livehook.daily_usage.day IS 'UTC day';
 COMMENT ON COLUMN livehook.daily_usage.vendor IS 'Vendor';
 COMMENT ON COLUMN livehook.daily_usage.domain IS 'Push domain (aliases merged)';
@@ -859,8 +1171,63 @@ COMMENT ON COLUMN livehook.daily_usage.recording_files IS 'Recording files finis
 COMMENT ON COLUMN livehook.daily_usage.recorded_time IS 'Total length of those files';
 COMMENT ON COLUMN livehook.daily_usage.recorded_bytes IS 'Total size of those files, bytes';
 COMMENT ON COLUMN livehook.daily_usage.snapshots IS 'Snapshots taken';
+COMMENT ON COLUMN livehook.daily_usage.plays IS 'Plays started (self-hosted servers)';
+COMMENT ON COLUMN livehook.daily_usage.watched_time IS 'Total length of the plays that ended that day';
 
-INSERT INTO livehook.schema_version (version) VALUES (3)
+-- issue 13: viewers of the self-hosted servers
+CREATE OR REPLACE VIEW livehook.play_sessions AS
+SELECT p.vendor, coalesce(a.domain, p.domain) AS domain, p.app, p.stream,
+       p.client_id, p.client_ip, p.event_time AS started_at, e.ended_at,
+       e.ended_at - p.event_time AS duration
+  FROM livehook.play_events p
+  LEFT JOIN livehook.domain_aliases a ON a.alias = p.domain
+  -- Its end: the first play_done of the client id before the client id
+  -- plays again (nginx-rtmp reuses ids after a restart).
+  LEFT JOIN LATERAL (
+       SELECT min(x.event_time) AS ended_at FROM livehook.play_events x
+        WHERE x.vendor = p.vendor AND x.domain = p.domain AND x.app = p.app
+          AND x.stream = p.stream AND x.client_id = p.client_id
+          AND x.event = 'play_done' AND x.event_time >= p.event_time
+          AND x.event_time < coalesce((SELECT min(y.event_time) FROM livehook.play_events y
+                WHERE y.vendor = p.vendor AND y.domain = p.domain AND y.app = p.app
+                  AND y.stream = p.stream AND y.client_id = p.client_id
+                  AND y.event = 'play' AND y.event_time > p.event_time), 'infinity')) d ON true
+  -- A play without play_done past its heartbeat timeout ended at its last heartbeat.
+  LEFT JOIN livehook.streams st ON d.ended_at IS NULL AND p.last_heartbeat IS NOT NULL
+   AND st.vendor = p.vendor AND st.domain = p.domain AND st.app = p.app AND st.stream = p.stream
+  CROSS JOIN LATERAL (SELECT coalesce(d.ended_at,
+       CASE WHEN st.heartbeat_timeout > 0
+             AND p.last_heartbeat < now() - make_interval(secs => st.heartbeat_timeout)
+            THEN p.last_heartbeat END) AS ended_at) e
+ WHERE p.event = 'play';
+COMMENT ON VIEW livehook.play_sessions IS 'One row per play (self-hosted servers): paired with its play_done by the server''s client id';
+COMMENT ON COLUMN livehook.play_sessions.vendor IS 'Vendor';
+COMMENT ON COLUMN livehook.play_sessions.domain IS 'Domain (aliases merged)';
+COMMENT ON COLUMN livehook.play_sessions.app IS 'Application';
+COMMENT ON COLUMN livehook.play_sessions.stream IS 'Stream name';
+COMMENT ON COLUMN livehook.play_sessions.client_id IS 'The server''s id of the viewer''s connection';
+COMMENT ON COLUMN livehook.play_sessions.client_ip IS 'Viewer address';
+COMMENT ON COLUMN livehook.play_sessions.started_at IS 'When the play started';
+COMMENT ON COLUMN livehook.play_sessions.ended_at IS 'When it stopped, NULL while open; its last heartbeat once that is older than the heartbeat timeout';
+COMMENT ON COLUMN livehook.play_sessions.duration IS 'ended_at - started_at, NULL while open';
+
+CREATE OR REPLACE VIEW livehook.viewers_now AS
+SELECT l.vendor, l.domain, l.app, l.stream, count(*) AS viewers
+  FROM livehook.live_now l
+  JOIN livehook.play_sessions p ON p.vendor = l.vendor AND p.domain = l.domain
+   AND p.app = l.app AND p.stream = l.stream AND p.ended_at IS NULL
+   -- Plays of this live session (an open play of an earlier one is stale).
+   AND p.started_at >= l.live_since
+ GROUP BY 1, 2, 3, 4;
+COMMENT ON VIEW livehook.viewers_now IS 'Per live stream: open play sessions that started in its current session';
+COMMENT ON COLUMN livehook.viewers_now.vendor IS 'Vendor';
+COMMENT ON COLUMN livehook.viewers_now.domain IS 'Domain (aliases merged)';
+COMMENT ON COLUMN livehook.viewers_now.app IS 'Application';
+COMMENT ON COLUMN livehook.viewers_now.stream IS 'Stream name';
+COMMENT ON COLUMN livehook.viewers_now.viewers IS 'Open plays';
+-- end of issue 13 views
+
+INSERT INTO livehook.schema_version (version) VALUES (4)
 ON CONFLICT ON CONSTRAINT schema_version_pkey DO NOTHING;
 
 COMMIT;

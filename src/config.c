@@ -58,6 +58,7 @@
 
 static const char *const config_vendor_names[] = {
 	"jdcloud", "aliyun", "huawei", "tencent",
+	"srs", "nginx-rtmp",
 	"ivs", "mux",
 };
 
@@ -234,7 +235,8 @@ config_section(struct config_ctx *ctx, const char *name, size_t len)
 	vlen = colon != NULL ? (size_t)(colon - name) : len;
 	if (!config_vendor_known(name, vlen)) {
 		config_err(ctx, NULL, "unknown section (expected database, "
-		    "server, jdcloud, aliyun, huawei, tencent, ivs or mux)");
+		    "server, jdcloud, aliyun, huawei, tencent, srs, nginx-rtmp, "
+		    "ivs or mux)");
 		return;
 	}
 	memcpy(vendor, name, vlen);
@@ -262,6 +264,7 @@ config_section(struct config_ctx *ctx, const char *name, size_t len)
 		v->allow_unsigned = -1;
 		v->tolerance = -1;
 		v->max_ahead = -1;
+		v->heartbeat_timeout = -1;
 		if ((v->vendor = strdup(vendor)) == NULL ||
 		    (colon != NULL && (v->domain = strdup(domain)) == NULL)) {
 			free(v->vendor);
@@ -363,6 +366,30 @@ config_vendor_key(struct config_ctx *ctx, const char *name, const char *value)
 			v->size_unit = CONFIG_UNIT_KB;
 		else
 			config_err(ctx, name, "not bytes or kb");
+	} else if (strcmp(name, "publish_key") == 0 ||
+	    strcmp(name, "domain") == 0 ||
+	    strcmp(name, "heartbeat_timeout") == 0) {
+		/* issue 13: settings of the self-hosted servers only. */
+		if (strcmp(v->vendor, "srs") != 0 &&
+		    strcmp(v->vendor, "nginx-rtmp") != 0)
+			config_err(ctx, name, "only for srs and nginx-rtmp");
+		else if (name[0] == 'p')
+			config_add_secret(ctx, name, value, v->publish_keys,
+			    &v->npublish_keys);
+		else if (name[0] == 'd') {
+			if (v->store_domain != NULL)
+				config_err(ctx, name, "set twice");
+			else if (!config_hostname_ok(value))
+				config_err(ctx, name, "not a domain name");
+			else if ((v->store_domain = strdup(value)) == NULL)
+				config_err(ctx, name, "out of memory");
+		} else if (v->heartbeat_timeout != -1)
+			config_err(ctx, name, "set twice");
+		else if (config_num(value, 0, CONFIG_SECONDS_MAX, &n) == -1)
+			config_err(ctx, name, "not a number of seconds from "
+			    "0 to %d", CONFIG_SECONDS_MAX);
+		else
+			v->heartbeat_timeout = n;
 	} else if (strcmp(name, "header") == 0) {
 		/* IVS: an HTTP header name (RFC 9110 token characters). */
 		if (strcmp(v->vendor, "ivs") != 0)
@@ -770,6 +797,9 @@ config_vendor_clear(struct config_vendor *v)
 		free(v->keys[i]);
 	for (i = 0; i < v->ntokens; i++)
 		free(v->tokens[i]);
+	for (i = 0; i < v->npublish_keys; i++)
+		free(v->publish_keys[i]);
+	free(v->store_domain);
 	free(v->callback_host);
 	free(v->header);
 }
@@ -833,9 +863,21 @@ config_vendor_get(const struct config *cfg, const char *vendor,
 			out->duration_unit = d->duration_unit;
 		if (d->size_unit != CONFIG_UNIT_DEFAULT)
 			out->size_unit = d->size_unit;
+		if (d->npublish_keys > 0) {
+			memcpy(out->publish_keys, d->publish_keys,
+			    sizeof(out->publish_keys));
+			out->npublish_keys = d->npublish_keys;
+		}
+		if (d->store_domain != NULL)
+			out->store_domain = d->store_domain;
+		if (d->heartbeat_timeout != -1)
+			out->heartbeat_timeout = d->heartbeat_timeout;
 		if (d->header != NULL)
 			out->header = d->header;
 	}
+	if (out->heartbeat_timeout == -1)
+		out->heartbeat_timeout = strcmp(vendor, "srs") == 0 ?
+		    CONFIG_HEARTBEAT_SRS_DEFAULT : CONFIG_HEARTBEAT_NGINX_DEFAULT;
 	if (out->allow_unsigned == -1)
 		out->allow_unsigned = 0;
 	if (!out->sign_type_set)

@@ -24,6 +24,11 @@ static const char *const event_kind_names[] = {
 	[EVENT_RECORD_FAILED] = "record_failed",
 	[EVENT_SNAPSHOT] = "snapshot",
 	[EVENT_OTHER] = "other",
+	[EVENT_PLAY] = "play",
+	[EVENT_PLAY_DONE] = "play_done",
+	[EVENT_HEARTBEAT] = "heartbeat",
+	[EVENT_IGNORE] = "ignore",
+	[EVENT_PLAY_HEARTBEAT] = "play_heartbeat",
 };
 
 static const char *const event_auth_names[] = {
@@ -47,6 +52,7 @@ event_init(struct event *ev)
 	ev->width = EVENT_UNSET;
 	ev->height = EVENT_UNSET;
 	ev->received_at = EVENT_UNSET;
+	ev->heartbeat_timeout = EVENT_UNSET;
 }
 
 const char *
@@ -86,9 +92,10 @@ event_make_key(struct event *ev)
 {
 	const char	*f[] = { ev->vendor, event_kind_name(ev->kind), ev->event,
 			    ev->domain, ev->app, ev->stream, ev->session_key,
-			    ev->file_key, NULL, ev->url };
-	size_t		 n[sizeof(f) / sizeof(f[0])], need = 0, i;
-	char		 local[1024], digits[BUF_I64_MAX], *mat = local, *o, *t;
+			    ev->file_key, NULL, ev->url, NULL, ev->node };
+	size_t		 n[sizeof(f) / sizeof(f[0])], need = 0, i, nf;
+	char		 local[1024], digits[BUF_I64_MAX], rdigits[BUF_I64_MAX];
+	char		*mat = local, *o, *t, *r;
 	int		 rc;
 
 	/* The vendor's stable event id identifies the event by itself. */
@@ -112,16 +119,31 @@ event_make_key(struct event *ev)
 	if (ev->event_time != EVENT_UNSET && !ev->event_time_received)
 		t = buf_i64_digits(digits, ev->event_time);
 	f[8] = t;
-	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+	/*
+	 * Servers that send no time and never retry (SPEC section 11): the
+	 * receive time and the server's id join the key.  Other vendors'
+	 * keys keep their ten fields, so stored keys stay valid.
+	 */
+	nf = 10;
+	r = rdigits + sizeof(rdigits);
+	if (ev->key_received) {
+		if (ev->received_at != EVENT_UNSET)
+			r = buf_i64_digits(rdigits, ev->received_at);
+		f[10] = r;
+		nf = 12;
+	}
+	for (i = 0; i < nf; i++) {
 		if (i == 8)
 			n[i] = (size_t)(digits + sizeof(digits) - t);
+		else if (i == 10)
+			n[i] = (size_t)(rdigits + sizeof(rdigits) - r);
 		else
 			n[i] = f[i] != NULL ? strlen(f[i]) : 0;
 		need += n[i] + 1;
 	}
 	if (need > sizeof(local) && (mat = malloc(need)) == NULL)
 		return -1;
-	for (o = mat, i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+	for (o = mat, i = 0; i < nf; i++)
 		o = event_key_field(o, f[i], n[i]);
 	rc = sig_sha256_hex(mat, need, ev->key);
 	if (mat != local)
@@ -183,6 +205,7 @@ event_to_json(const struct event *ev, struct buf *b)
 	buf_adds(b, ev->event_time_received ? "true" : "false");
 
 	event_json_strfield(b, "session_key", ev->session_key);
+	event_json_numfield(b, "heartbeat_timeout", ev->heartbeat_timeout);
 	event_json_strfield(b, "client_ip", ev->client_ip);
 	event_json_strfield(b, "node", ev->node);
 	event_json_strfield(b, "params", ev->params);

@@ -20,6 +20,12 @@ enum event_kind {
 	EVENT_RECORD_FAILED,
 	EVENT_SNAPSHOT,
 	EVENT_OTHER,
+	/* issue 13: the self-hosted servers (SPEC section 11) */
+	EVENT_PLAY,		/* a viewer starts (play_events) */
+	EVENT_PLAY_DONE,	/* a viewer stops */
+	EVENT_HEARTBEAT,	/* refreshes streams.last_heartbeat, no callbacks row */
+	EVENT_IGNORE,		/* answered success, nothing stored */
+	EVENT_PLAY_HEARTBEAT,	/* refreshes an open play, no callbacks row */
 };
 
 enum event_auth {
@@ -84,6 +90,12 @@ struct event {
 	size_t		 payload_len;
 
 	char		 key[SIG_SHA256_HEX + 1];	/* event_key */
+
+	/* issue 13: the self-hosted servers */
+	int		 key_received;	/* no vendor time: the key has received_at and node */
+	int64_t		 heartbeat_timeout;	/* seconds; the vendor's setting */
+	const char	*answer;	/* a fixed success body (SRS on_forward), or NULL */
+	char		 host[256];	/* storage for a derived domain */
 	/*
 	 * The vendor's own id of the event, stable across its retries (Mux
 	 * and EventBridge "id"): when set, the event key is made of the

@@ -158,6 +158,9 @@ handler_prepare(const struct config *cfg, const struct req *req,
 	if (vendor_authenticate(v, req, *msg, ev, &vc, token,
 	    req->received_at / 1000, resp) == -1)
 		return -1;
+	if (v->authorize != NULL && v->authorize(req, *msg, ev, &vc,
+	    req->received_at / 1000, resp) == -1)
+		return -1;
 	if (ev->event_time == EVENT_UNSET) {
 		ev->event_time = req->received_at;
 		ev->event_time_received = 1;
@@ -270,6 +273,12 @@ handler_begin(const struct handler_ctx *ctx, const struct req *req,
 		call->item.json = call->json.data;
 		call->item.len = call->json.len;
 		rc = 1;
+		/* issue 13: answered success, nothing to store (SPEC 11). */
+		if (ev.kind == EVENT_IGNORE) {
+			resp_set(resp, 200, "ok");
+			resp->body = ev.answer;
+			rc = 0;
+		}
 	}
 	msg_free(msg);
 	if (rc == 0)

@@ -14,6 +14,7 @@ resp_set(struct resp *r, int status, const char *fmt, ...)
 	va_list	 ap;
 
 	r->status = status;
+	r->body = NULL;
 	/* Most reasons are constant: no printf on every answer. */
 	if (strchr(fmt, '%') == NULL) {
 		size_t	 n = strlen(fmt);
@@ -51,6 +52,10 @@ void
 resp_json(const struct resp *r, struct buf *b)
 {
 	/* Success is code 0, which Tencent's and SRS-style callers expect. */
+	if (r->body != NULL) {
+		buf_adds(b, r->body);
+		return;
+	}
 	buf_adds(b, "{\"code\":");
 	buf_i64(b, r->status == 200 ? 0 : r->status);
 	buf_adds(b, ",\"message\":");

@@ -11,6 +11,7 @@
 struct resp {
 	int	 status;			/* HTTP status */
 	char	 message[RESP_MESSAGE_MAX];	/* reason, ASCII, no quotes */
+	const char *body;	/* a static JSON body replacing the usual one, or NULL */
 };
 
 /* Set status and reason (printf-style). */

@@ -1,12 +1,19 @@
 /* vendor.c -- the table of vendors, and what every vendor shares: tokens, unsigned policy, timestamp windows. */
 #include "autoconfig.h"
 
+#include <ctype.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "config.h"
 #include "event.h"
+#include "msg.h"
+#include "sig.h"
 #include "vendor.h"
+
+/* app "/" stream ":" expires, at most (names are cut at 256 by nginx-rtmp). */
+#define VENDOR_SIGNED_MAX	1024
 
 /* Adding a vendor: one file, one line here, one folder of fixtures. */
 static const struct vendor *const vendor_table[] = {
@@ -14,6 +21,8 @@ static const struct vendor *const vendor_table[] = {
 	&vendor_huawei,
 	&vendor_jdcloud,
 	&vendor_tencent,
+	&vendor_srs,
+	&vendor_nginx_rtmp,
 	&vendor_ivs,
 	&vendor_mux,
 };
@@ -150,4 +159,97 @@ vendor_require_identity(const struct event *ev, const char *domain_key,
 		return 0;
 	resp_set(resp, 400, "%s missing", missing);
 	return -1;
+}
+
+/* issue 13: signed publish URLs, shared by srs and nginx-rtmp (SPEC section 4). */
+int
+vendor_check_publish(const char *qs, size_t len, const struct event *ev,
+    const struct config_vendor *vc, int64_t now, struct resp *resp)
+{
+	char		 in[VENDOR_SIGNED_MAX], hex[SIG_SHA256_HEX + 1];
+	const char	*err, *sign, *et;
+	struct msg	*q = NULL;
+	int64_t		 expires;
+	size_t		 i;
+	int		 ok = 0, n, rc = -1;
+
+	if (vc->npublish_keys == 0)
+		return 0;
+	if (qs != NULL && len > 0 && *qs == '?') {
+		qs++;
+		len--;
+	}
+	if (qs == NULL || len == 0 ||
+	    (q = msg_parse_query(qs, len, &err)) == NULL ||
+	    (sign = msg_str(q, "sign")) == NULL ||
+	    (et = msg_str(q, "expires")) == NULL) {
+		resp_set(resp, 403, "publish not signed");
+		goto out;
+	}
+	if (msg_i64(q, "expires", &expires) != 0) {
+		resp_set(resp, 403, "publish expires is not a number");
+		goto out;
+	}
+	if (now > expires) {
+		resp_set(resp, 403, "publish signature expired");
+		goto out;
+	}
+	n = snprintf(in, sizeof(in), "%s/%s:%s", ev->app != NULL ? ev->app : "",
+	    ev->stream != NULL ? ev->stream : "", et);
+	if (n < 0 || (size_t)n >= sizeof(in)) {
+		resp_set(resp, 403, "publish name too long to sign");
+		goto out;
+	}
+	for (i = 0; i < vc->npublish_keys; i++)
+		if (sig_hmac_sha256_hex(vc->publish_keys[i],
+		    strlen(vc->publish_keys[i]), in, (size_t)n, hex) == 0)
+			ok |= sig_hex_equal(hex, sign, msg_strlen(q, "sign"));
+	if (!ok) {
+		resp_set(resp, 403, "wrong publish signature");
+		goto out;
+	}
+	rc = 0;
+out:
+	msg_free(q);
+	return rc;
+}
+
+int64_t
+vendor_file_time(const char *path, char *fmt, size_t fmtsz)
+{
+	const char	*base, *dot, *p, *run = NULL;
+	size_t		 runlen = 0, k;
+	int64_t		 v = 0;
+
+	if (fmtsz > 0)
+		fmt[0] = '\0';
+	if (path == NULL)
+		return EVENT_UNSET;
+	base = (base = strrchr(path, '/')) != NULL ? base + 1 : path;
+	if ((dot = strrchr(base, '.')) != NULL && fmtsz > 0) {
+		for (k = 0; dot[1 + k] != '\0' && k < fmtsz - 1; k++)
+			fmt[k] = (char)tolower((unsigned char)dot[1 + k]);
+		fmt[k] = '\0';
+	}
+	if (dot == NULL)
+		dot = base + strlen(base);
+	/* The last run of exactly 10 or 13 digits before the extension. */
+	for (p = base; p < dot;) {
+		if (!isdigit((unsigned char)*p)) {
+			p++;
+			continue;
+		}
+		for (k = 0; p + k < dot && isdigit((unsigned char)p[k]); k++)
+			;
+		if (k == 10 || k == 13) {
+			run = p;
+			runlen = k;
+		}
+		p += k;
+	}
+	if (run == NULL)
+		return EVENT_UNSET;
+	for (k = 0; k < runlen; k++)
+		v = v * 10 + (run[k] - '0');
+	return runlen == 10 ? v * 1000 : v;
 }

@@ -64,10 +64,10 @@ check "view timeline" "2024-05-01 10:00:00+00|huawei|push.example.com|hw1|publis
 2024-05-01 13:05:00+00|tencent|push.example.com|tc1|other
 2024-05-01 13:10:00+00|tencent|push.example.com|tc1|unpublish" \
     "$(q "SET TIME ZONE 'UTC'; SELECT event_time, vendor, domain, stream, kind FROM livehook.timeline ORDER BY 1")"
-check "view daily_usage" "2024-05-01|aliyun|push.example.com|1|00:30:00|1|00:10:00|2000|0
-2024-05-01|huawei|push.example.com|1|00:40:00|1|00:30:00|1000000|0
-2024-05-01|jdcloud|push.example.com|1|00:00:00|0|00:00:00|0|1
-2024-05-01|tencent|push.example.com|1|00:10:00|0|00:00:00|0|0" \
+check "view daily_usage" "2024-05-01|aliyun|push.example.com|1|00:30:00|1|00:10:00|2000|0|0|00:00:00
+2024-05-01|huawei|push.example.com|1|00:40:00|1|00:30:00|1000000|0|0|00:00:00
+2024-05-01|jdcloud|push.example.com|1|00:00:00|0|00:00:00|0|1|0|00:00:00
+2024-05-01|tencent|push.example.com|1|00:10:00|0|00:00:00|0|0|0|00:00:00" \
     "$(q "SELECT * FROM livehook.daily_usage ORDER BY 2")"
 check "stream_events keeps Tencent's 19-digit sequence and push_duration" \
     "6674468118806626493|00:10:00|1" \
@@ -251,8 +251,10 @@ views() {
 	    -c "SELECT 'stream_sessions', * FROM livehook.stream_sessions ORDER BY 2, 3, 4, 5, 7, 6" \
 	    -c "SELECT 'recording_files', * FROM livehook.recording_files ORDER BY 2, 3, 4, 5, 6, 7" \
 	    -c "SELECT 'timeline', * FROM livehook.timeline ORDER BY 2, 3, 4, 5, 6, 7, 8" \
-	    -c "SELECT 'daily_usage', * FROM livehook.daily_usage ORDER BY 2, 3, 4" \
-	    -c "SELECT 'streams', * FROM livehook.streams ORDER BY 2, 3, 4, 5" \
+	    -c "SELECT 'daily_usage', day, vendor, domain, sessions, streamed_time, recording_files,
+	        recorded_time, recorded_bytes, snapshots FROM livehook.daily_usage ORDER BY 2, 3, 4" \
+	    -c "SELECT 'streams', vendor, domain, app, stream, first_seen, last_event_time, live, live_since,
+	        last_publish, last_unpublish, session_key, client_ip FROM livehook.streams ORDER BY 2, 3, 4, 5" \
 	    -c "SELECT 'rows', (SELECT count(*) FROM livehook.callbacks), (SELECT count(*) FROM livehook.event_keys),
 	        (SELECT count(*) FROM livehook.stream_events), (SELECT count(*) FROM livehook.recordings),
 	        (SELECT count(*) FROM livehook.snapshots)" | sort
@@ -266,11 +268,14 @@ views v2 >"$work/views-v2-up.txt"
 check "  ... and the same after 002-to-003.sql (rows kept)" "$(cat "$work/views-v2.txt")" "$(cat "$work/views-v2-up.txt")"
 check "  ... which made partitions for May 2024" "4" \
     "$(psql -X -A -t -q -d v2 -c "SELECT count(*) FROM pg_class WHERE relname ~ '_2024_05$' AND relkind = 'r'")"
+PGOPTIONS="-c client_min_messages=warning" psql -q -X -v ON_ERROR_STOP=1 -d v2 -f "$top_srcdir/sql/upgrade/003-to-004.sql" >/dev/null ||
+    fail "003-to-004.sql with rows"
+check "  ... and the same after 003-to-004.sql (rows kept)" "$(cat "$work/views-v2.txt")" "$(views v2)"
 sed 's/"mx-\([0-9]*\)"/"my-\1"/; s/"stream":"mx/"stream":"my/' "$work/mixed.jsonl" >"$work/mixed2.jsonl"
 for db in v2 v3; do
 	"$client" -t 4 "$(echo "$PG_CONNINFO" | sed "s/dbname=livehook/dbname=$db/")" "$work/mixed2.jsonl" >/dev/null
 done
-check "  ... and then stores new events as a fresh version 3 does" "$(views v3)" "$(views v2)"
+check "  ... and then stores new events as a fresh version 4 does" "$(views v3)" "$(views v2)"
 
 # 8. The scenario through PgBouncer in transaction pooling.
 if command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ]; then
@@ -321,7 +326,7 @@ for i in 1 2 3 4 5 6 7 8; do
 done
 wait $race_pids
 check "  ... eight connections needing the same new month at once: all stored" "8" "$(cat "$work"/race-*.out | grep -c '^ok$')"
-check "maintain() creates this month and the next two" "4 4 4" \
+check "maintain() creates this month and the next two" "5 5 5" \
     "$(q "SELECT livehook.maintain()" >/dev/null; q "SELECT count(*) FROM pg_class WHERE relname ~ ('_' || to_char(now() AT TIME ZONE 'UTC', 'YYYY_MM') || '$') AND relkind = 'r'") $(q "SELECT count(*) FROM pg_class WHERE relname ~ ('_' || to_char((now() AT TIME ZONE 'UTC') + interval '1 month', 'YYYY_MM') || '$') AND relkind = 'r'") $(q "SELECT count(*) FROM pg_class WHERE relname ~ ('_' || to_char((now() AT TIME ZONE 'UTC') + interval '2 months', 'YYYY_MM') || '$') AND relkind = 'r'")"
 check "maintain() with no retention set drops nothing" "" "$(q "SELECT * FROM livehook.maintain() WHERE action = 'dropped'")"
 usage_before=$(q "SELECT * FROM livehook.daily_usage ORDER BY 1, 2, 3")
@@ -331,6 +336,8 @@ q "UPDATE livehook.settings SET value = 30 WHERE name = 'retention_days'"
 q "UPDATE livehook.event_keys SET first_seen = now() - interval '8 days' WHERE event_key LIKE 'rev-%'"
 check "retention 30 days: maintain() drops the old months, forgets old keys" "dropped|callbacks_2000_01
 dropped|callbacks_2024_05
+dropped|play_events_2000_01
+dropped|play_events_2024_05
 dropped|recordings_2000_01
 dropped|recordings_2024_05
 dropped|snapshots_2000_01

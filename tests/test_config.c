@@ -266,7 +266,7 @@ config__mistakes__each_reported_with_line(void **state)
 	expect_logged(path, 9, "[server] group_commit: not yes or no");
 	expect_logged(path, 10, "[server] spool_dir: not an absolute path");
 	expect_logged(path, 11, "[server] colour: unknown key");
-	expect_logged(path, 12, "[nosuch]: unknown section (expected database, server, jdcloud, aliyun, huawei, tencent, ivs or mux)");
+	expect_logged(path, 12, "[nosuch]: unknown section (expected database, server, jdcloud, aliyun, huawei, tencent, srs, nginx-rtmp, ivs or mux)");
 	expect_logged(path, 16, "[huawei] sign_type: not md5 or hmac-sha256");
 	expect_logged(path, 17, "[huawei] tolerance: not a number of seconds from 0 to 86400");
 	expect_logged(path, 18, "[huawei] max_ahead: not a number of seconds from 0 to 86400");
@@ -543,7 +543,7 @@ config__sample_config__loads(void **state)
 	if (cfg == NULL)
 		fail_msg("sample with examples on: %s", errbuf);
 	assert_string_equal(cfg->spool_dir, "/var/spool/livehook");
-	assert_int_equal(cfg->nvendors, 7);
+	assert_int_equal(cfg->nvendors, 9);
 	assert_int_equal(config_vendor_get(cfg, "aliyun", NULL, &v), 0);
 	assert_int_equal(v.nkeys, 2);
 	assert_string_equal(v.callback_host, "hooks.example.com");
@@ -559,6 +559,10 @@ config__sample_config__loads(void **state)
 	assert_int_equal(config_vendor_get(cfg, "tencent", NULL, &v), 0);
 	assert_int_equal(v.nkeys, 1);
 	assert_int_equal(v.ntokens, 1);
+	assert_int_equal(config_vendor_get(cfg, "nginx-rtmp", NULL, &v), 0);
+	assert_string_equal(v.store_domain, "live.example.com");
+	assert_int_equal(v.npublish_keys, 1);
+	assert_int_equal(v.heartbeat_timeout, 90);
 	assert_int_equal(config_vendor_get(cfg, "ivs", NULL, &v), 0);
 	assert_string_equal(v.header, "X-Livehook-Key");
 	assert_int_equal(v.nkeys, 2);
@@ -601,6 +605,44 @@ config__ivs_header__checked(void **state)
 	config_free(cfg);
 }
 
+/* issue 13: domain, publish_key and heartbeat_timeout of srs and nginx-rtmp. */
+static void
+config__selfhosted_settings__checked_and_merged(void **state)
+{
+	struct config		*cfg;
+	struct config_vendor	 v;
+	char			 path[256];
+
+	(void)state;
+	cfg = load_text("[huawei]\nkey = k\npublish_key = p\n"
+	    "[srs]\ntoken = t\nheartbeat_timeout = 86401\n"
+	    "[nginx-rtmp]\ntoken = t\ndomain = not a domain\n", path, sizeof(path));
+	assert_null(cfg);
+	expect_logged(path, 3, "[huawei] publish_key: only for srs and nginx-rtmp");
+	expect_logged(path, 6, "[srs] heartbeat_timeout: not a number of seconds from 0 to 86400");
+	expect_logged(path, 9, "[nginx-rtmp] domain: not a domain name");
+	assert_null(strstr(errbuf, "= p"));
+
+	cfg = load_text("[srs]\ntoken = t\ndomain = live.example.com\n"
+	    "publish_key = one\npublish_key = two\n"
+	    "[srs:live.example.com]\npublish_key = three\nheartbeat_timeout = 0\n"
+	    "[nginx-rtmp]\nallow_unsigned = yes\n", path, sizeof(path));
+	if (cfg == NULL)
+		fail_msg("%s", errbuf);
+	assert_int_equal(config_vendor_get(cfg, "srs", NULL, &v), 0);
+	assert_string_equal(v.store_domain, "live.example.com");
+	assert_int_equal(v.npublish_keys, 2);
+	assert_int_equal(v.heartbeat_timeout, CONFIG_HEARTBEAT_SRS_DEFAULT);
+	assert_int_equal(config_vendor_get(cfg, "srs", "LIVE.example.com", &v), 0);
+	assert_int_equal(v.npublish_keys, 1);
+	assert_string_equal(v.publish_keys[0], "three");
+	assert_int_equal(v.heartbeat_timeout, 0);
+	assert_int_equal(config_vendor_get(cfg, "nginx-rtmp", NULL, &v), 0);
+	assert_null(v.store_domain);
+	assert_int_equal(v.heartbeat_timeout, CONFIG_HEARTBEAT_NGINX_DEFAULT);
+	config_free(cfg);
+}
+
 int
 main(void)
 {
@@ -617,6 +659,7 @@ main(void)
 		cmocka_unit_test(config__continuation_line__refused),
 		cmocka_unit_test(config__missing_file__refused),
 		cmocka_unit_test(config__sample_config__loads),
+		cmocka_unit_test(config__selfhosted_settings__checked_and_merged),
 		cmocka_unit_test(config__ivs_header__checked),
 	};
 

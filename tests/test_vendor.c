@@ -232,6 +232,8 @@ static void vendor__aliyun__every_fixture(void **s) { (void)s; run_vendor("aliyu
 static void vendor__huawei__every_fixture(void **s) { (void)s; run_vendor("huawei"); }
 static void vendor__jdcloud__every_fixture(void **s) { (void)s; run_vendor("jdcloud"); }
 static void vendor__tencent__every_fixture(void **s) { (void)s; run_vendor("tencent"); }
+static void vendor__srs__every_fixture(void **s) { (void)s; run_vendor("srs"); }
+static void vendor__nginx_rtmp__every_fixture(void **s) { (void)s; run_vendor("nginx-rtmp"); }
 static void vendor__ivs__every_fixture(void **s) { (void)s; run_vendor("ivs"); }
 static void vendor__mux__every_fixture(void **s) { (void)s; run_vendor("mux"); }
 
@@ -269,6 +271,8 @@ main(void)
 		cmocka_unit_test(vendor__huawei__every_fixture),
 		cmocka_unit_test(vendor__jdcloud__every_fixture),
 		cmocka_unit_test(vendor__tencent__every_fixture),
+		cmocka_unit_test(vendor__srs__every_fixture),
+		cmocka_unit_test(vendor__nginx_rtmp__every_fixture),
 		cmocka_unit_test(vendor__ivs__every_fixture),
 		cmocka_unit_test(vendor__mux__every_fixture),
 	};

@@ -17,6 +17,10 @@
 # (lines added to the [server] section); STACK_DB_TIMEOUT ([database] timeout); STACK_BIND (the
 # address the web server listens on, default 127.0.0.1; any 127.x.y.z is
 # this machine on Linux); the PG* variables of pg_start.
+# STACK_EXTRA_VENDORS: lines appended to livehook.conf (more vendor
+# sections).  With STACK_SERVER=nginx, a shell function stack_nginx_main,
+# when defined, prints lines for nginx.conf's main context (load_module,
+# an rtmp {} block); it runs once STACK_PORT and STACK_DIR are set.
 # Output: STACK_DIR (a temporary directory: livehook.conf, livehook.sock,
 # livehook.log, <server>.conf, <server>-error.log), STACK_PORT, STACK_URL,
 # STACK_CONF, and LH_KEY_* / LH_TOKEN_JDCLOUD exported for
@@ -35,6 +39,9 @@
 : "${LH_KEY_TENCENT:=livehookDemoTencentKey2024}"
 : "${LH_TOKEN_JDCLOUD:=livehook-demo-jdcloud-path-token-0123456789}"
 export LH_KEY_ALIYUN LH_KEY_HUAWEI LH_KEY_TENCENT LH_TOKEN_JDCLOUD
+: "${LH_TOKEN_SRS:=livehook-demo-srs-path-token-0123456789}"
+: "${LH_TOKEN_NGINX_RTMP:=livehook-demo-nginx-rtmp-path-token-0123456789}"
+export LH_TOKEN_SRS LH_TOKEN_NGINX_RTMP
 : "${LH_KEY_IVS:=livehook-demo-ivs-api-key-0123456789}"
 : "${LH_KEY_IVS_BASIC:=Basic ZXZlbnRicmlkZ2U6bGl2ZWhvb2stZGVtby1wYXNzd29yZA==}"	# eventbridge:livehook-demo-password
 : "${LH_KEY_MUX:=livehook-demo-mux-signing-secret-0123}"
@@ -112,6 +119,11 @@ token = $LH_TOKEN_JDCLOUD
 [tencent]
 key = $LH_KEY_TENCENT
 
+[srs]
+token = $LH_TOKEN_SRS
+
+[nginx-rtmp]
+token = $LH_TOKEN_NGINX_RTMP
 [ivs]
 header = X-Livehook-Key
 key = $LH_KEY_IVS
@@ -125,6 +137,7 @@ key = $LH_KEY_IVS_BASIC
 [mux]
 key = $LH_KEY_MUX
 key = $LH_KEY_MUX_OLD
+${STACK_EXTRA_VENDORS:-}
 EOF
 	chmod 0600 "$STACK_CONF"
 }
@@ -191,6 +204,7 @@ daemon off;
 worker_processes 1;
 $user
 pid $STACK_DIR/nginx.pid;
+$(declare -F stack_nginx_main >/dev/null && stack_nginx_main)
 error_log $STACK_DIR/nginx-error.log;
 events { worker_connections 256; }
 http {

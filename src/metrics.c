@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -90,6 +91,7 @@ struct metrics_shm {
 	struct metrics_hist_latency	 commit_latency;
 	struct metrics_hist_batch	 batch;
 	uint64_t			 commits[2];	/* failed, ok */
+	uint64_t			 last_accepted_ms[METRICS_NVENDORS];
 	uint64_t			 rejections_dropped;
 };
 
@@ -216,6 +218,15 @@ metrics_request(const char *vendor, const char *kind,
 	if ((unsigned)outcome >= METRICS_OUTCOMES)
 		return;
 	metrics_add(&metrics->requests[v][outcome], 1);
+	if (outcome <= METRICS_SPOOLED) {
+		struct timespec	 ts;
+
+		/* The latest wins; racing writers store nearly the same time. */
+		clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+		__atomic_store_n(&metrics->last_accepted_ms[v],
+		    (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000,
+		    __ATOMIC_RELAXED);
+	}
 	if (outcome <= METRICS_SPOOLED && kind != NULL) {
 		for (i = 0; i < METRICS_NKINDS; i++)
 			if (strcmp(kind, metrics_kinds[i]) == 0) {
@@ -303,6 +314,15 @@ metrics_render(struct buf *b, const struct metrics_now *now)
 			    "outcome=\"%s\"} %llu\n", metrics_vendors[v],
 			    metrics_outcomes[o],
 			    (unsigned long long)metrics_get(&m->requests[v][o]));
+
+	metrics_head(b, "livehook_last_accepted_timestamp_seconds", "gauge",
+	    "When the latest callback of the vendor was accepted (stored, "
+	    "duplicate or spooled), Unix time.");
+	for (v = 0; v < METRICS_NVENDORS; v++)
+		if ((c = metrics_get(&m->last_accepted_ms[v])) > 0)
+			buf_printf(b, "livehook_last_accepted_timestamp_seconds{"
+			    "vendor=\"%s\"} %.3f\n", metrics_vendors[v],
+			    (double)c / 1000);
 
 	metrics_head(b, "livehook_events_total", "counter",
 	    "Callbacks made durable by vendor, kind and outcome (stored, "

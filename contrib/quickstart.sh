@@ -47,7 +47,7 @@ die() {
 packages="build-essential autoconf automake autoconf-archive pkg-config
 libfcgi-dev libfcgi-bin spawn-fcgi libjson-c-dev libssl-dev openssl libpq-dev
 libinih-dev libcmocka-dev postgresql postgresql-client lighttpd nginx apache2-bin
-libapache2-mod-fcgid pgbouncer curl mandoc
+libapache2-mod-fcgid pgbouncer curl mandoc prometheus prometheus-postgres-exporter
 ca-certificates"
 
 install_deps() {

@@ -102,7 +102,10 @@ scrape_configs:
     metrics_path: /livehook/metrics
     static_configs:
       - targets: ['127.0.0.1:$STACK_PORT']
+  # The exporter takes about a second to answer while PostgreSQL is down.
   - job_name: livehook-sql
+    scrape_interval: 3s
+    scrape_timeout: 3s
     static_configs:
       - targets: ['127.0.0.1:$exp_port']
 EOF
@@ -172,7 +175,7 @@ python3 -c "import sys; sys.exit(0 if 0 < float('$age') < 60 else 1)" 2>/dev/nul
 check "Prometheus: livehook_database_up 0" 0 "$(promwait 'livehook_database_up' 15 0)"
 check "alert LivehookDatabaseDown fires" 1 \
     "$(promwait 'count(ALERTS{alertname="LivehookDatabaseDown",alertstate="firing"})' 20 1)"
-check "exporter: pg_up 0" 0 "$(promwait 'pg_up{job="livehook-sql"}' 15 0)"
+check "exporter: pg_up 0" 0 "$(promwait 'pg_up{job="livehook-sql"}' 20 0)"
 
 # 4. PostgreSQL back: the spool drains, the counts kept in memory arrive.
 pg_restart_server || { echo "FAIL - PostgreSQL did not restart"; exit 1; }

@@ -23,11 +23,11 @@
 --  * What survives retention: streams, sessions (one row per publish
 --    session) and daily_totals (what daily_usage shows), all maintained by
 --    ingest() per batch.
---  * Citus: the event tables, streams and sessions distribute by stream
---    identity (use "stream" as distribution column; their keys contain
---    it); event_keys distributes by event_key, whose key contains it;
---    domain_aliases and settings are reference tables, daily_totals is
---    small and stays on the coordinator.
+--  * Citus: sql/citus.sql is the distribution plan (the event tables,
+--    streams and sessions by stream, callbacks by id, event_keys by
+--    event_key, daily_totals by domain, the small tables as reference
+--    tables); tests/check-distribution.sh checks that every unique key
+--    here holds its table's distribution and partition columns.
 --  * Nothing here needs named prepared statements (PgBouncer transaction
 --    pooling works).
 

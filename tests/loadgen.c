@@ -25,7 +25,7 @@
 #include "sig.h"
 
 /*
- * usage: loadgen [-r] -p port -u prefix -c clients [-n per-client | -d secs] -o out [-t tag]
+ * usage: loadgen [-r] [-a addr] -p port -u prefix -c clients [-n per-client | -d secs] -o out [-t tag]
  * Keys come from LH_KEY_ALIYUN, LH_KEY_HUAWEI, LH_KEY_TENCENT and
  * LH_TOKEN_JDCLOUD (as tests/lib/stack.sh exports them).  Every request
  * is a new event on its own stream "<tag>-<client>-<i>".  Each line of
@@ -41,7 +41,7 @@
  * loadgen -R rate -d secs -p port -f file [-C conns]: open loop.  Send
  * the requests of file (as -G writes it, each once, in order) on a fixed
  * schedule, rate per second in all for secs seconds, over keep-alive
- * HTTP/1.1 connections to 127.0.0.1:port: one more is opened whenever a
+ * HTTP/1.1 connections to 127.0.0.1:port (-a: another address): one more is opened whenever a
  * request is due and all are busy, up to conns (default and at most
  * PACE_MAX_CONNS); beyond that, due requests wait for a connection.  The
  * latency of a request runs from its scheduled send time, not from when it
@@ -58,6 +58,7 @@
 static int		 port, clients = 4, per = 500, retry;
 static time_t		 deadline;	/* -d: send until then instead of -n each */
 static const char	*prefix = "/livehook", *tag = "lg";
+static struct in_addr	 dest;		/* -a: the server's address (127.0.0.1) */
 static const char	*k_ali, *k_hw, *k_tc, *t_jd;
 static FILE		*out;
 static pthread_mutex_t	 out_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -128,7 +129,7 @@ http(const char *req, size_t len)
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
 	sa.sin_port = htons((unsigned short)port);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sa.sin_addr = dest;
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1)
 		goto out;
 	while (off < len) {
@@ -500,7 +501,7 @@ pace_open(int block)
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
 	sa.sin_port = htons((unsigned short)port);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sa.sin_addr = dest;
 	if (!block)
 		fcntl(fd, F_SETFL, O_NONBLOCK);
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1 && errno != EINPROGRESS) {
@@ -754,7 +755,7 @@ pace(void)
 		pace_conns[i].fd = -1;
 	for (i = 0; i < PACE_PREOPEN && i < pace_conns_max; i++)
 		if (pace_open(1) == NULL) {
-			fprintf(stderr, "loadgen: cannot connect to 127.0.0.1:%d\n", port);
+			fprintf(stderr, "loadgen: cannot connect to %s:%d\n", inet_ntoa(dest), port);
 			return 1;
 		}
 	pace_t0 = pace_now() + PACE_LEAD_NS;
@@ -821,9 +822,14 @@ main(int argc, char *argv[])
 	long		 i, gen = 0;
 	int		 ch;
 
-	while ((ch = getopt(argc, argv, "C:G:R:c:d:f:n:o:p:rt:u:")) != -1)
+	dest.s_addr = htonl(INADDR_LOOPBACK);
+	while ((ch = getopt(argc, argv, "C:G:R:a:c:d:f:n:o:p:rt:u:")) != -1)
 		switch (ch) {
 		case 'C': pace_conns_max = atoi(optarg); break;
+		case 'a':
+			if (inet_pton(AF_INET, optarg, &dest) != 1)
+				goto usage;
+			break;
 		case 'G': gen = atol(optarg); break;
 		case 'R': pace_rate = atol(optarg); break;
 		case 'c': clients = atoi(optarg); break;
@@ -867,10 +873,10 @@ main(int argc, char *argv[])
 	fclose(out);
 	return 0;
 usage:
-	fprintf(stderr, "usage: loadgen [-r] -p port [-u prefix] [-c clients] [-n per-client] "
+	fprintf(stderr, "usage: loadgen [-r] [-a addr] -p port [-u prefix] [-c clients] [-n per-client] "
 	    "[-d secs] [-t tag] -o out   (keys in LH_KEY_ALIYUN, LH_KEY_HUAWEI, LH_KEY_TENCENT, LH_TOKEN_JDCLOUD)\n"
 	    "       loadgen -G count -o file [-u prefix] [-t tag]\n"
-	    "       loadgen -R rate -d secs -p port -f file [-C conns]   (rate <= %d/s, secs <= %d, "
+	    "       loadgen -R rate -d secs [-a addr] -p port -f file [-C conns]   (rate <= %d/s, secs <= %d, "
 	    "conns <= %d)\n", PACE_MAX_RATE, PACE_MAX_SECS, PACE_MAX_CONNS);
 	return 2;
 }

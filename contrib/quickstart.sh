@@ -49,7 +49,7 @@ packages="build-essential autoconf automake autoconf-archive pkg-config
 libfcgi-dev libfcgi-bin spawn-fcgi libjson-c-dev libssl-dev openssl libpq-dev
 libinih-dev libcmocka-dev postgresql postgresql-client lighttpd nginx apache2-bin
 libapache2-mod-fcgid pgbouncer curl mandoc
-libnginx-mod-rtmp ffmpeg
+libnginx-mod-rtmp ffmpeg prometheus prometheus-postgres-exporter
 ca-certificates
 dpkg-dev debhelper lintian systemd"
 

@@ -55,6 +55,7 @@ $$;
 SELECT create_reference_table('livehook.schema_version');
 SELECT create_reference_table('livehook.settings');
 SELECT create_reference_table('livehook.domain_aliases');
+SELECT create_reference_table('livehook.rejections');
 
 SELECT create_distributed_table('livehook.streams', 'stream');
 SELECT create_distributed_table('livehook.sessions', 'stream', colocate_with => 'livehook.streams');

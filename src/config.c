@@ -80,6 +80,8 @@ enum {
 	CONFIG_SEEN_BATCH	= 1 << 5,
 	CONFIG_SEEN_READ_TIMEOUT = 1 << 6,
 	CONFIG_SEEN_DB_TIMEOUT	= 1 << 7,
+	CONFIG_SEEN_METRICS	= 1 << 8,
+	CONFIG_SEEN_METRICS_SHM	= 1 << 9,
 };
 
 struct config_ctx {
@@ -463,6 +465,23 @@ config_server_key(struct config_ctx *ctx, const char *name, const char *value)
 			    WRITER_BATCH_MAX);
 		else
 			cfg->batch_max = (size_t)n;
+	} else if (strcmp(name, "metrics") == 0) {
+		if (config_once(ctx, name, CONFIG_SEEN_METRICS) == -1)
+			return;
+		if ((b = config_bool(value)) == -1)
+			config_err(ctx, name, "not yes or no");
+		else
+			cfg->metrics = b;
+	} else if (strcmp(name, "metrics_shm") == 0) {
+		if (config_once(ctx, name, CONFIG_SEEN_METRICS_SHM) == -1)
+			return;
+		/* shm_open(3): one leading slash, no other, at most NAME_MAX. */
+		if (value[0] != '/' || strchr(value + 1, '/') != NULL ||
+		    strlen(value) < 2 || strlen(value) > 200)
+			config_err(ctx, name, "not a name like /livehook-site "
+			    "(one leading slash, no other)");
+		else if ((cfg->metrics_shm = strdup(value)) == NULL)
+			config_err(ctx, name, "out of memory");
 	} else if (strcmp(name, "read_timeout") == 0) {
 		if (config_once(ctx, name, CONFIG_SEEN_READ_TIMEOUT) == -1)
 			return;
@@ -816,6 +835,7 @@ config_free(struct config *cfg)
 	free(cfg->path);
 	free(cfg->conninfo);
 	free(cfg->spool_dir);
+	free(cfg->metrics_shm);
 	free(cfg);
 }
 

@@ -64,6 +64,8 @@ struct config {
 	int			 group_commit;	/* 0: one commit per request */
 	size_t			 batch_max;	/* events per transaction */
 	int			 read_timeout;	/* seconds for a request body */
+	int			 metrics;	/* serve /metrics */
+	char			*metrics_shm;	/* shared counters; NULL: derived from path */
 	struct config_vendor	 vendors[CONFIG_VENDORS_MAX];
 	size_t			 nvendors;
 };

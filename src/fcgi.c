@@ -187,8 +187,9 @@ fcgi_now_ms(void)
 static size_t
 fcgi_req_prepare(struct req *r, size_t max_body)
 {
-	size_t	 len = 0;
-	int	 rc;
+	struct timespec	 mono;
+	size_t		 len = 0;
+	int		 rc;
 
 	r->method = req_param(r, "REQUEST_METHOD");
 	if (r->method == NULL)
@@ -201,6 +202,8 @@ fcgi_req_prepare(struct req *r, size_t max_body)
 	r->body = "";
 	r->body_len = 0;
 	r->received_at = fcgi_now_ms();
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	r->started_us = (int64_t)mono.tv_sec * 1000000 + mono.tv_nsec / 1000;
 
 	rc = req_content_length(r->content_length, max_body, &len);
 	switch (rc) {
@@ -239,10 +242,15 @@ fcgi_answer(const struct resp *resp, struct buf *out)
 	buf_i64(out, resp->status);
 	buf_addc(out, ' ');
 	buf_adds(out, resp_status_text(resp->status));
-	buf_adds(out, "\r\nContent-Type: application/json\r\nContent-Length: ");
+	buf_adds(out, "\r\nContent-Type: ");
+	buf_adds(out, resp->text != NULL ? resp->text_type : "application/json");
+	buf_adds(out, "\r\nContent-Length: ");
 	/* The body goes after the headers; its length is known after it. */
 	hdr = out->len;
-	resp_json(resp, out);
+	if (resp->text != NULL)
+		buf_add(out, resp->text, resp->text_len);
+	else
+		resp_json(resp, out);
 	if (out->failed)
 		return;
 	d = buf_i64_digits(digits, (int64_t)(out->len - hdr));
@@ -407,6 +415,7 @@ fcgi_reply(struct fcgi_job *job)
 	if (!out.failed)
 		FCGX_PutStr(out.data, (int)out.len, job->fr.out);
 	buf_free(&out);
+	resp_clear(&job->resp);
 	/*
 	 * One request per connection: we announce no FCGI_MPXS_CONNS, and a
 	 * kept connection would tie a thread to an idle web-server socket.
@@ -807,6 +816,7 @@ fcgi_serve_cgi(const struct handler_ctx *ctx, size_t max_body)
 	}
 	handler_run(ctx, &r, &resp);
 	fcgi_answer(&resp, &out);
+	resp_clear(&resp);
 	if (!out.failed && fwrite(out.data, 1, out.len, stdout) == out.len &&
 	    fflush(stdout) == 0)
 		rc = 0;

@@ -9,7 +9,9 @@
 #include "event.h"
 #include "handler.h"
 #include "log.h"
+#include "metrics.h"
 #include "msg.h"
+#include "reject.h"
 #include "req.h"
 #include "resp.h"
 #include "spool.h"
@@ -122,6 +124,50 @@ handler_probe(const struct handler_ctx *ctx, const char *what, struct resp *resp
 		resp_set(resp, 503, "database unavailable");
 }
 
+/*
+ * /metrics: the shared counters and what this process sees now (the
+ * database, the spool), or 404 when [server] metrics is off.
+ */
+static void
+handler_metrics(const struct handler_ctx *ctx, struct resp *resp)
+{
+	struct metrics_now	 now;
+	struct buf		 b = BUF_INIT;
+	int64_t			 oldest;
+
+	if (!ctx->config->metrics) {
+		resp_set(resp, 404, "metrics are off ([server] metrics = yes)");
+		return;
+	}
+	now.database_up = ctx->store != NULL && store_up(ctx->store);
+	now.spool_files = -1;
+	now.spool_oldest_age = 0;
+	if (ctx->spool != NULL) {
+		now.spool_files = spool_count(ctx->spool);
+		if (now.spool_files < 0)
+			now.spool_files = 0;
+		if ((oldest = spool_oldest_ms(ctx->spool)) > 0) {
+			struct timespec	 ts;
+
+			clock_gettime(CLOCK_REALTIME, &ts);
+			now.spool_oldest_age = ((double)ts.tv_sec * 1000 +
+			    ts.tv_nsec / 1000000 - (double)oldest) / 1000;
+			if (now.spool_oldest_age < 0)
+				now.spool_oldest_age = 0;
+		}
+	}
+	metrics_render(&b, &now);
+	if (b.failed) {
+		buf_free(&b);
+		resp_set(resp, 503, "out of memory");
+		return;
+	}
+	resp_set(resp, 200, "ok");
+	resp->text = b.data;		/* resp_clear frees it */
+	resp->text_len = b.len;
+	resp->text_type = METRICS_CONTENT_TYPE;
+}
+
 int
 handler_prepare(const struct config *cfg, const struct req *req,
     const struct vendor *v, const char *token, struct msg **msg,
@@ -183,22 +229,26 @@ handler_prepare(const struct config *cfg, const struct req *req,
  */
 static void
 handler_result(const struct handler_ctx *ctx, enum store_result res,
-    const struct buf *json, struct resp *resp)
+    const struct buf *json, struct resp *resp, enum metrics_outcome *outcome)
 {
 	switch (res) {
 	case STORE_OK:
 		resp_set(resp, 200, "ok");
+		*outcome = METRICS_STORED;
 		break;
 	case STORE_DUP:
 		resp_set(resp, 200, "duplicate");
+		*outcome = METRICS_DUPLICATE;
 		break;
 	case STORE_ERR:
 		resp_set(resp, 400, "value refused by the database");
 		break;
 	case STORE_RETRY:
 	default:
-		if (ctx->spool != NULL && spool_put(ctx->spool, json->data, json->len) == 0)
+		if (ctx->spool != NULL && spool_put(ctx->spool, json->data, json->len) == 0) {
 			resp_set(resp, 200, "ok");
+			*outcome = METRICS_SPOOLED;
+		}
 		else
 			resp_set(resp, 503, "event could not be made durable");
 		break;
@@ -213,7 +263,7 @@ handler_result(const struct handler_ctx *ctx, enum store_result res,
 static int
 handler_route(const struct handler_ctx *ctx, const struct req *req,
     char *path, const struct vendor **v, const char **token,
-    struct resp *resp)
+    int *probe, struct resp *resp)
 {
 	const char		*last, *prev;
 	int			 n;
@@ -226,7 +276,13 @@ handler_route(const struct handler_ctx *ctx, const struct req *req,
 	}
 	n = handler_segments(path, &last, &prev);
 	if (n >= 1 && (strcmp(last, "healthz") == 0 || strcmp(last, "readyz") == 0)) {
+		*probe = 1;
 		handler_probe(ctx, last, resp);
+		return 0;
+	}
+	if (n >= 1 && strcmp(last, "metrics") == 0) {
+		*probe = 1;
+		handler_metrics(ctx, resp);
 		return 0;
 	}
 	if (n >= 1)
@@ -243,14 +299,35 @@ handler_route(const struct handler_ctx *ctx, const struct req *req,
 	return 1;
 }
 
-/* Log a refusal and free what the call holds. */
+/*
+ * Log a refusal, count the request (metrics; a refusal also in the
+ * rejection counts the writer flushes), free what the call holds.
+ */
 static void
 handler_end(const struct req *req, struct handler_call *call,
     const struct resp *resp)
 {
+	const char		*vendor = call->vendor != NULL ? call->vendor->name : NULL;
+	enum metrics_outcome	 outcome = call->outcome;
+	struct timespec		 ts;
+	int64_t			 usec = -1;
+
 	if (resp->status != 200)
-		handler_log(req, call->vendor != NULL ? call->vendor->name : NULL,
-		    resp);
+		handler_log(req, vendor, resp);
+	if (!call->probe) {
+		if (resp->status != 200) {
+			outcome = resp->status == 503 ? METRICS_UNAVAILABLE :
+			    METRICS_REJECTED;
+			reject_note(vendor, resp->status, resp->message,
+			    req->remote_addr, req->received_at);
+		}
+		if (req->started_us > 0) {
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			usec = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 -
+			    req->started_us;
+		}
+		metrics_request(vendor, call->kind, outcome, resp->status, usec);
+	}
 	buf_free(&call->json);
 }
 
@@ -268,8 +345,9 @@ handler_begin(const struct handler_ctx *ctx, const struct req *req,
 
 	memset(call, 0, sizeof(*call));
 	if (handler_route(ctx, req, call->path, &call->vendor, &call->token,
-	    resp) == 1 && handler_prepare(ctx->config, req, call->vendor,
-	    call->token, &msg, &ev, &call->json, resp) == 0) {
+	    &call->probe, resp) == 1 && handler_prepare(ctx->config, req,
+	    call->vendor, call->token, &msg, &ev, &call->json, resp) == 0) {
+		call->kind = event_kind_name(ev.kind);
 		call->item.json = call->json.data;
 		call->item.len = call->json.len;
 		rc = 1;
@@ -316,6 +394,6 @@ void
 handler_finish(const struct handler_ctx *ctx, const struct req *req,
     struct handler_call *call, struct resp *resp)
 {
-	handler_result(ctx, call->item.res, &call->json, resp);
+	handler_result(ctx, call->item.res, &call->json, resp, &call->outcome);
 	handler_end(req, call, resp);
 }

@@ -5,6 +5,7 @@
 #include "buf.h"
 #include "config.h"
 #include "event.h"
+#include "metrics.h"
 #include "msg.h"
 #include "req.h"
 #include "resp.h"
@@ -22,6 +23,9 @@ struct handler_call {
 	char			 path[REQ_PATH_MAX];
 	const struct vendor	*vendor;
 	const char		*token;		/* points into path */
+	const char		*kind;		/* the event's kind once decoded */
+	enum metrics_outcome	 outcome;	/* of a 200 */
+	int			 probe;		/* a probe or /metrics: not counted */
 };
 
 struct handler_ctx {

@@ -16,6 +16,7 @@
 #include "fcgi.h"
 #include "handler.h"
 #include "log.h"
+#include "metrics.h"
 #include "sig.h"
 #include "spool.h"
 #include "store.h"
@@ -220,6 +221,20 @@ main(int argc, char *argv[])
 	}
 	if ((mode = fcgi_init(sockpath)) == -1)
 		goto out;
+	/*
+	 * Counters shared by every process started with this configuration
+	 * (spawn-fcgi -F, mod_fcgid), so that any of them answers a scrape
+	 * with the sum.  Without it each counts for itself.
+	 */
+	if (cfg->metrics) {
+		char	 name[256];
+
+		if (cfg->metrics_shm != NULL)
+			snprintf(name, sizeof(name), "%s", cfg->metrics_shm);
+		else
+			metrics_default_name(cfgpath, name, sizeof(name));
+		(void)metrics_open(name);
+	}
 	/* Plain CGI answers one request: no writer thread. */
 	if ((writer = writer_new(store, spool, mode == 1, cfg->group_commit,
 	    cfg->batch_max, fcgi_writer_done, NULL)) == NULL)
@@ -243,6 +258,7 @@ out:
 	/* The writer hands back what it holds, then the responder answers it. */
 	writer_free(writer);
 	fcgi_stop();
+	metrics_close();
 	spool_free(spool);
 	store_free(probe);
 	store_free(store);

@@ -24,6 +24,7 @@ struct req {
 	const char	*body;		/* exactly body_len bytes, NUL-terminated */
 	size_t		 body_len;
 	int64_t		 received_at;	/* ms since the epoch */
+	int64_t		 started_us;	/* monotonic us at accept; 0: unknown */
 
 	/*
 	 * Set by the transport when the body could not be read as

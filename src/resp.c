@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
@@ -28,6 +29,15 @@ resp_set(struct resp *r, int status, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(r->message, sizeof(r->message), fmt, ap);
 	va_end(ap);
+}
+
+void
+resp_clear(struct resp *r)
+{
+	free(r->text);
+	r->text = NULL;
+	r->text_len = 0;
+	r->text_type = NULL;
 }
 
 const char *

@@ -288,6 +288,36 @@ spool_count(struct spool *s)
 	return n;
 }
 
+int64_t
+spool_oldest_ms(struct spool *s)
+{
+	DIR		*d;
+	struct dirent	*de;
+	struct stat	 st;
+	int64_t		 oldest = 0, t;
+	int		 fd;
+
+	if ((fd = dup(s->dirfd)) == -1 || (d = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		return 0;
+	}
+	rewinddir(d);
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || (!spool_is_entry(de->d_name) &&
+		    strstr(de->d_name, SPOOL_CLAIM) == NULL))
+			continue;
+		/* Replayed and deleted meanwhile: not waiting any more. */
+		if (fstatat(s->dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1)
+			continue;
+		t = (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000;
+		if (oldest == 0 || t < oldest)
+			oldest = t;
+	}
+	closedir(d);
+	return oldest;
+}
+
 /*
  * Write, sync and remove a probe file as spool_put() writes an event.
  * 1 when all of it succeeded.  Failures are not logged: /readyz says so.

@@ -3,6 +3,7 @@
 #define SPOOL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "store.h"
 
@@ -32,6 +33,12 @@ long		 spool_clean(struct spool *);
 
 /* Files waiting to be replayed (claimed ones included), or -1. */
 long		 spool_count(struct spool *);
+
+/*
+ * When the oldest of them was written (its mtime, ms since the epoch),
+ * or 0 when there is none (or on error).
+ */
+int64_t		 spool_oldest_ms(struct spool *);
 
 /*
  * 1 when the spool can take a write now, for /readyz: a small probe file

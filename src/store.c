@@ -436,6 +436,53 @@ store_ping(struct store *s)
 }
 
 int
+store_rejections(struct store *s, const char *json)
+{
+	const char	*values[1] = { json };
+	PGconn		*c;
+	PGresult	*r = NULL;
+	int		 rc = -1;
+
+	pthread_mutex_lock(&s->mu);
+	if ((c = store_conn(s)) == NULL)
+		goto out;
+	r = store_exec(s, c, "rejections",
+	    "SELECT livehook.count_rejections($1::jsonb)", 1, values);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		if (r != NULL && PQstatus(c) == CONNECTION_OK) {
+			/* Refused, not lost: trying again would not help. */
+			const char	*st = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+			const char	*m = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+
+			log_warnx("store: rejection counts refused: %s %s",
+			    st != NULL ? st : "-", m != NULL ? m : "(no message)");
+			rc = 0;
+		} else
+			store_lost(s, "rejections", r);
+		goto out;
+	}
+	rc = 0;
+out:
+	PQclear(r);
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
+int
+store_up(struct store *s)
+{
+	int	 busy, down;
+
+	if ((busy = pthread_mutex_trylock(&s->mu)) == 0) {
+		pthread_mutex_unlock(&s->mu);
+		return store_ping(s);
+	}
+	/* The writer holds it: its last outcome (a racy read of an int is fine here). */
+	down = __atomic_load_n(&s->down, __ATOMIC_RELAXED);
+	return !down;
+}
+
+int
 store_schema_version(struct store *s)
 {
 	PGconn		*c;

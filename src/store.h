@@ -44,6 +44,19 @@ int		 store_insert(struct store *, const char *batch, size_t batchlen,
  */
 int		 store_ping(struct store *);
 
+/*
+ * Add rejection counts (reject_take's JSON array) to livehook.rejections
+ * in one statement and its own transaction.  0, or -1 (nothing added;
+ * logged once while the server stays away).
+ */
+int		 store_rejections(struct store *, const char *json);
+
+/*
+ * Whether the database is up, for the metrics: store_ping() when the
+ * connection is free, else what the writer using it saw last.
+ */
+int		 store_up(struct store *);
+
 /* The installed schema version, or -1 (logged). */
 int		 store_schema_version(struct store *);
 

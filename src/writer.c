@@ -9,6 +9,8 @@
 
 #include "buf.h"
 #include "log.h"
+#include "metrics.h"
+#include "reject.h"
 #include "spool.h"
 #include "store.h"
 #include "writer.h"
@@ -34,7 +36,41 @@ struct writer {
 	/* Used by the writer thread only (or under mu without a thread). */
 	struct buf		 batch;
 	enum store_result	 res[WRITER_BATCH_MAX];
+	struct buf		 rejections;	/* reject_take's JSON */
+	int64_t			 flushed_ms;	/* monotonic: the last flush */
 };
+
+static int64_t
+writer_now_us(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/*
+ * Add the rejection counts that wait (reject.c) to the database: one
+ * statement of its own, from the writer's thread, at most once per
+ * WRITER_REPLAY_INTERVAL unless force; never on a request's path.  While
+ * the database is away they stay in memory for the next try (a crash
+ * loses them: they are counts, not events).  Called without mu held, by
+ * the writer thread (or, without one, the caller's).
+ */
+static void
+writer_flush_rejections(struct writer *w, int force)
+{
+	int64_t	 now = writer_now_us() / 1000;
+
+	if (!reject_pending() || (!force &&
+	    now - w->flushed_ms < WRITER_REPLAY_INTERVAL * 1000))
+		return;
+	w->flushed_ms = now;
+	if (reject_take(&w->rejections) == 0)
+		return;
+	reject_done(!w->rejections.failed &&
+	    store_rejections(w->store, w->rejections.data) == 0);
+}
 
 /*
  * Commit items (a list of n) in one transaction and record each outcome
@@ -45,6 +81,7 @@ writer_commit(struct writer *w, struct writer_item *items, size_t n)
 {
 	struct writer_item	*it;
 	size_t			 i;
+	int64_t			 t0;
 
 	buf_reset(&w->batch);
 	buf_addc(&w->batch, '[');
@@ -54,6 +91,7 @@ writer_commit(struct writer *w, struct writer_item *items, size_t n)
 		buf_add(&w->batch, it->json, it->len);
 	}
 	buf_addc(&w->batch, ']');
+	t0 = writer_now_us();
 	if (w->batch.failed) {
 		log_warnx("writer: out of memory for a batch of %zu", n);
 		for (i = 0; i < n; i++)
@@ -66,6 +104,7 @@ writer_commit(struct writer *w, struct writer_item *items, size_t n)
 	for (it = items, i = 0; i < n; it = it->next, i++)
 		it->res = w->res[i];
 	w->failing = w->res[0] == STORE_RETRY;
+	metrics_commit(n, writer_now_us() - t0, !w->failing);
 }
 
 /*
@@ -148,7 +187,15 @@ writer_main(void *arg)
 	for (;;) {
 		while (w->head == NULL && !w->stopping) {
 			if (w->spool == NULL) {
-				pthread_cond_wait(&w->work, &w->mu);
+				/* A second at most: rejection counts to flush. */
+				clock_gettime(CLOCK_REALTIME, &until);
+				until.tv_sec += WRITER_REPLAY_INTERVAL;
+				if (pthread_cond_timedwait(&w->work, &w->mu,
+				    &until) == ETIMEDOUT && reject_pending()) {
+					pthread_mutex_unlock(&w->mu);
+					writer_flush_rejections(w, 0);
+					pthread_mutex_lock(&w->mu);
+				}
 				continue;
 			}
 			/*
@@ -164,6 +211,7 @@ writer_main(void *arg)
 					continue;
 			}
 			pthread_mutex_unlock(&w->mu);
+			writer_flush_rejections(w, 0);
 			writer_replay(w, 4 * SPOOL_REPLAY_BATCH);
 			pthread_mutex_lock(&w->mu);
 		}
@@ -183,6 +231,11 @@ writer_main(void *arg)
 
 		pthread_mutex_lock(&w->mu);
 		writer_deliver(w, items);
+		if (reject_pending()) {
+			pthread_mutex_unlock(&w->mu);
+			writer_flush_rejections(w, 0);
+			pthread_mutex_lock(&w->mu);
+		}
 		if (!w->failing && (was_failing || w->replay_more)) {
 			/*
 			 * The database is back, or a backlog is draining: one
@@ -243,10 +296,13 @@ writer_free(struct writer *w)
 		pthread_mutex_unlock(&w->mu);
 		pthread_join(w->thread, NULL);
 	}
+	/* What was counted since the last flush (plain CGI: this request's). */
+	writer_flush_rejections(w, 1);
 	pthread_mutex_destroy(&w->mu);
 	pthread_cond_destroy(&w->work);
 	pthread_cond_destroy(&w->done);
 	buf_free(&w->batch);
+	buf_free(&w->rejections);
 	free(w);
 }
 

@@ -354,5 +354,35 @@ check "  ... the far-future month stays" "1" "$(q "SELECT count(*) FROM livehook
 check "dedup_days below the longest vendor retry horizon is refused" "1" \
     "$(q "UPDATE livehook.settings SET value = 3 WHERE name = 'dedup_days'" 2>&1 | grep -c settings_dedup_check)"
 
+# 10. Rejections (issue 14): counts per minute, vendor, status and reason,
+# added up across flushes and processes, never a row per request.
+now_ms=$(q "SELECT (extract(epoch FROM date_trunc('minute', now())) * 1000)::bigint")
+rj() { printf '{"bucket":%s,"vendor":"%s","status":%s,"reason":"%s","count":%s,"addr":%s,"last_seen":%s}' "$@"; }
+check "count_rejections() adds a batch" "2" \
+    "$(q "SELECT livehook.count_rejections('[$(rj "$now_ms" huawei 403 'wrong signature' 5 '"192.0.2.1"' "$((now_ms + 1000))"),$(rj "$now_ms" unknown 404 'unknown path' 1 null "$((now_ms + 2000))")]')")"
+q "SELECT livehook.count_rejections('[$(rj "$now_ms" huawei 403 'wrong signature' 3 '"2001:db8::7"' "$((now_ms + 5000))")]')" >/dev/null
+q "SELECT livehook.count_rejections('[$(rj "$now_ms" huawei 403 'wrong signature' 2 '"192.0.2.9"' "$((now_ms + 500))")]')" >/dev/null
+q "SELECT livehook.count_rejections('[$(rj "$((now_ms - 60000))" huawei 403 'wrong signature' 4 '"192.0.2.2"' "$((now_ms - 30000))")]')" >/dev/null
+check "  ... one row per minute and key, counts added" "2|14" \
+    "$(q "SELECT count(*), sum(count) FROM livehook.rejections WHERE vendor = 'huawei'")"
+check "  ... the newest delivery's address wins, whatever the order of flushes" "10|2001:db8::7" \
+    "$(q "SELECT count, last_remote_addr FROM livehook.rejections WHERE vendor = 'huawei' AND bucket = date_trunc('minute', now())")"
+q "SELECT livehook.count_rejections('[$(rj "$((now_ms - 26 * 3600000))" huawei 403 'wrong signature' 7 null "$((now_ms - 26 * 3600000))"),$(rj "$((now_ms - 32 * 86400000))" huawei 403 'wrong signature' 9 null "$((now_ms - 32 * 86400000))")]')" >/dev/null
+check "view rejections_recent: the last 24 h per vendor, status, reason; first_seen = start of the earliest minute" \
+    "huawei|403|wrong signature|14|t|t|2001:db8::7|14
+unknown|404|unknown path|1|t|t||1" \
+    "$(q "SELECT vendor, status, reason, count, first_seen = date_trunc('minute', now()) - interval '1 minute' OR vendor = 'unknown', last_seen = to_timestamp(($now_ms + 5000) / 1000.0) OR vendor = 'unknown', last_remote_addr, last_hour FROM livehook.rejections_recent ORDER BY 1")"
+check "  ... buckets older than 31 days are forgotten, a day-old one is kept" "1" \
+    "$(q "SELECT count(*) FROM livehook.rejections WHERE bucket < now() - interval '1 day'")"
+check "  ... the reporting role reads it" "2" \
+    "$(psql -X -A -t -q -c 'SET ROLE livehook_reporting' -c 'SELECT count(*) FROM livehook.rejections_recent')"
+check "  ... a batch that is not a list is refused" "1" \
+    "$(q "SELECT livehook.count_rejections('{}')" 2>&1 | grep -c ERROR)"
+# 003-to-004.sql applies again to an upgraded database without a change.
+dump upgraded >"$work/upgraded-1.sql"
+PGOPTIONS="-c client_min_messages=warning" psql -q -X -v ON_ERROR_STOP=1 -d upgraded -f "$top_srcdir/sql/upgrade/003-to-004.sql" >/dev/null &&
+    dump upgraded >"$work/upgraded-2.sql" && cmp -s "$work/upgraded-1.sql" "$work/upgraded-2.sql" &&
+    ok "003-to-004.sql applies twice, unchanged" || fail "003-to-004.sql applies twice, unchanged"
+
 echo "# storage: $passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -330,6 +330,24 @@ e2e_checks() {
 	*) e2e_not_ok "livehook-send -n twice: $(cat "$tmp/out1") / $(cat "$tmp/out2")" ;;
 	esac
 
+	# Every refusal above is counted in SQL (issue 14), flushed by the
+	# writer within a second (a CGI process when it exits); /metrics is
+	# off by default: 404, and like the probes not counted.
+	e2e_http GET "$base/metrics"
+	e2e_expect "/metrics without [server] metrics: 404" 404 "$HTTP_STATUS"
+	want="huawei|400|1
+huawei|403|4
+huawei|405|1
+jdcloud|403|2
+unknown|404|1"
+	for _ in $(seq 20); do
+		n=$(e2e_sql "SELECT vendor, status, sum(count) FROM livehook.rejections GROUP BY 1, 2 ORDER BY 1, 2")
+		[ "$n" = "$want" ] && break
+		sleep 0.25
+	done
+	e2e_expect "the refusals counted in livehook.rejections by vendor and status" "$want" "$n"
+	n=$(e2e_sql "SELECT DISTINCT last_remote_addr FROM livehook.rejections_recent")
+	e2e_expect "  ... with the sender's address" "127.0.0.1" "$n"
 	e2e_global_clouds "$base" "$tmp"
 
 	rm -rf "$tmp"

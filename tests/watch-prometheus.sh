@@ -111,9 +111,24 @@ scrape_configs:
       - targets: ['127.0.0.1:$exp_port']
 EOF
 "$PROMTOOL" check config "$work/prometheus.yml" >/dev/null || fail "promtool check config"
-"$PROMETHEUS" --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/tsdb" \
-    --web.listen-address="127.0.0.1:$prom_port" >"$work/prometheus.log" 2>&1 &
-prom_pid=$!
+# Started again on another port when the one picked was taken meanwhile
+# (a test running beside this one): ready within 30 s, or the test fails.
+prom_pid=
+for _ in 1 2 3 4 5; do
+	"$PROMETHEUS" --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/tsdb" \
+	    --web.listen-address="127.0.0.1:$prom_port" >"$work/prometheus.log" 2>&1 &
+	prom_pid=$!
+	for _ in $(seq 120); do
+		"$CURL" -s -o /dev/null --max-time 2 "http://127.0.0.1:$prom_port/-/ready" && break 2
+		kill -0 "$prom_pid" 2>/dev/null || break
+		sleep 0.25
+	done
+	kill "$prom_pid" 2>/dev/null
+	wait "$prom_pid" 2>/dev/null
+	echo "# prometheus did not start on 127.0.0.1:$prom_port:"
+	tail -n 3 "$work/prometheus.log" | sed 's/^/#   /'
+	prom_port=$(free_port) || break
+done
 
 # /metrics as Prometheus documents the text format.
 "$CURL" -s "$STACK_URL/metrics" >"$work/metrics.txt"

@@ -235,7 +235,12 @@ ok "PostgreSQL on $PG_DIR port $PGPORT, schema loaded from /usr/share/livehook/s
 : "${LH_KEY_HUAWEI:=livehook-demo-huawei-key-0123456789abcdef}"
 : "${LH_KEY_TENCENT:=livehookDemoTencentKey2024}"
 : "${LH_TOKEN_JDCLOUD:=livehook-demo-jdcloud-path-token-0123456789}"
+: "${LH_TOKEN_SRS:=livehook-demo-srs-path-token-0123456789}"
+: "${LH_TOKEN_NGINX_RTMP:=livehook-demo-nginx-rtmp-path-token-0123456789}"
+: "${LH_KEY_IVS:=livehook-demo-ivs-api-key-0123456789}"
+: "${LH_KEY_MUX:=livehook-demo-mux-signing-secret-0123}"
 export LH_KEY_ALIYUN LH_KEY_HUAWEI LH_KEY_TENCENT LH_TOKEN_JDCLOUD
+export LH_TOKEN_SRS LH_TOKEN_NGINX_RTMP LH_KEY_IVS LH_KEY_MUX
 
 # What an operator does: edit the one file, in place (owner and mode stay).
 edit_conf() {
@@ -255,6 +260,19 @@ token = $LH_TOKEN_JDCLOUD
 
 [tencent]
 key = $LH_KEY_TENCENT
+
+[srs]
+token = $LH_TOKEN_SRS
+
+[nginx-rtmp]
+token = $LH_TOKEN_NGINX_RTMP
+
+[ivs]
+header = X-Livehook-Key
+key = $LH_KEY_IVS
+
+[mux]
+key = $LH_KEY_MUX
 EOF
 	cat "$tmp/conf.new" >"$conf"
 }

@@ -124,6 +124,7 @@ token = $LH_TOKEN_SRS
 
 [nginx-rtmp]
 token = $LH_TOKEN_NGINX_RTMP
+
 [ivs]
 header = X-Livehook-Key
 key = $LH_KEY_IVS

@@ -870,24 +870,27 @@ SELECT p.vendor, coalesce(a.domain, p.domain) AS domain, p.app, p.stream,
        e.ended_at - p.event_time AS duration
   FROM livehook.play_events p
   LEFT JOIN livehook.domain_aliases a ON a.alias = p.domain
-  -- Its end: the first play_done of the client id before the client id
-  -- plays again (nginx-rtmp reuses ids after a restart).
+  -- Its end: the client id's next event, when that is a play_done (a play
+  -- first means the id was used again: nginx-rtmp reuses ids after a
+  -- restart).  One index probe per play.
   LEFT JOIN LATERAL (
-       SELECT min(x.event_time) AS ended_at FROM livehook.play_events x
+       SELECT CASE WHEN x.event = 'play_done' THEN x.event_time END AS ended_at
+         FROM livehook.play_events x
         WHERE x.vendor = p.vendor AND x.domain = p.domain AND x.app = p.app
           AND x.stream = p.stream AND x.client_id = p.client_id
-          AND x.event = 'play_done' AND x.event_time >= p.event_time
-          AND x.event_time < coalesce((SELECT min(y.event_time) FROM livehook.play_events y
-                WHERE y.vendor = p.vendor AND y.domain = p.domain AND y.app = p.app
-                  AND y.stream = p.stream AND y.client_id = p.client_id
-                  AND y.event = 'play' AND y.event_time > p.event_time), 'infinity')) d ON true
-  -- A play without play_done past its heartbeat timeout ended at its last heartbeat.
-  LEFT JOIN livehook.streams st ON d.ended_at IS NULL AND p.last_heartbeat IS NOT NULL
-   AND st.vendor = p.vendor AND st.domain = p.domain AND st.app = p.app AND st.stream = p.stream
+          AND x.event_time >= p.event_time AND x.callback_id <> p.callback_id
+        ORDER BY x.event_time, x.event DESC
+        LIMIT 1) d ON true
+  -- A play without play_done past its heartbeat timeout ended at its last
+  -- heartbeat (the stream's timeout is read only for those).
   CROSS JOIN LATERAL (SELECT coalesce(d.ended_at,
-       CASE WHEN st.heartbeat_timeout > 0
-             AND p.last_heartbeat < now() - make_interval(secs => st.heartbeat_timeout)
-            THEN p.last_heartbeat END) AS ended_at) e
+       CASE WHEN p.last_heartbeat IS NOT NULL THEN (
+            SELECT p.last_heartbeat FROM livehook.streams st
+             WHERE st.vendor = p.vendor AND st.domain = p.domain
+               AND st.app = p.app AND st.stream = p.stream
+               AND st.heartbeat_timeout > 0
+               AND p.last_heartbeat < now() - make_interval(secs => st.heartbeat_timeout)) END)
+       AS ended_at) e
  WHERE p.event = 'play';
 COMMENT ON VIEW livehook.play_sessions IS 'One row per play (self-hosted servers): paired with its play_done by the server''s client id';
 COMMENT ON COLUMN livehook.play_sessions.vendor IS 'Vendor';
@@ -901,13 +904,31 @@ COMMENT ON COLUMN livehook.play_sessions.ended_at IS 'When it stopped, NULL whil
 COMMENT ON COLUMN livehook.play_sessions.duration IS 'ended_at - started_at, NULL while open';
 
 CREATE OR REPLACE VIEW livehook.viewers_now AS
-SELECT l.vendor, l.domain, l.app, l.stream, count(*) AS viewers
-  FROM livehook.live_now l
-  JOIN livehook.play_sessions p ON p.vendor = l.vendor AND p.domain = l.domain
-   AND p.app = l.app AND p.stream = l.stream AND p.ended_at IS NULL
-   -- Plays of this live session (an open play of an earlier one is stale).
-   AND p.started_at >= l.live_since
- GROUP BY 1, 2, 3, 4;
+SELECT l.vendor, l.domain, l.app, l.stream, v.viewers
+  FROM livehook.streams s
+  LEFT JOIN livehook.domain_aliases a ON a.alias = s.domain
+  JOIN livehook.live_now l ON l.vendor = s.vendor
+   AND l.domain = coalesce(a.domain, s.domain) AND l.app = s.app AND l.stream = s.stream
+  -- The open plays of this live session (an open play of an earlier one
+  -- is stale), found through the stream's own plays since it went live:
+  -- the same end as play_sessions, without reading every play ever.
+  CROSS JOIN LATERAL (
+       SELECT count(*) AS viewers
+         FROM livehook.play_events p
+         LEFT JOIN LATERAL (
+              SELECT x.event FROM livehook.play_events x
+               WHERE x.vendor = p.vendor AND x.domain = p.domain AND x.app = p.app
+                 AND x.stream = p.stream AND x.client_id = p.client_id
+                 AND x.event_time >= p.event_time AND x.callback_id <> p.callback_id
+               ORDER BY x.event_time, x.event DESC
+               LIMIT 1) d ON true
+        WHERE p.vendor = s.vendor AND p.domain = s.domain AND p.app = s.app
+          AND p.stream = s.stream AND p.event = 'play'
+          AND p.event_time >= s.live_since
+          AND d.event IS DISTINCT FROM 'play_done'
+          AND NOT (p.last_heartbeat IS NOT NULL AND coalesce(s.heartbeat_timeout, 0) > 0
+                   AND p.last_heartbeat < now() - make_interval(secs => s.heartbeat_timeout))) v
+ WHERE v.viewers > 0;
 COMMENT ON VIEW livehook.viewers_now IS 'Per live stream: open play sessions that started in its current session';
 COMMENT ON COLUMN livehook.viewers_now.vendor IS 'Vendor';
 COMMENT ON COLUMN livehook.viewers_now.domain IS 'Domain (aliases merged)';

@@ -50,7 +50,7 @@ libfcgi-dev libfcgi-bin spawn-fcgi libjson-c-dev libssl-dev openssl libpq-dev
 libinih-dev libcmocka-dev postgresql postgresql-client lighttpd nginx apache2-bin
 libapache2-mod-fcgid pgbouncer curl mandoc
 libnginx-mod-rtmp ffmpeg prometheus prometheus-postgres-exporter
-ca-certificates
+ca-certificates procps
 dpkg-dev debhelper lintian systemd"
 
 install_deps() {

@@ -316,7 +316,7 @@ COMMENT ON COLUMN livehook.settings.value IS 'Value, days';
 INSERT INTO livehook.settings (name, value) VALUES ('retention_days', 0), ('dedup_days', 7)
 ON CONFLICT ON CONSTRAINT settings_pkey DO NOTHING;
 
--- issue 13: the self-hosted servers (SRS, nginx-rtmp): play events, heartbeats, duplicate publishers
+-- the self-hosted servers (SRS, nginx-rtmp): play events, heartbeats, duplicate publishers
 -- Plays and their ends, keyed by the server's id of the viewer's connection.
 CREATE TABLE IF NOT EXISTS livehook.play_events (
 	callback_id	bigint NOT NULL,
@@ -379,7 +379,6 @@ BEGIN
 	END IF;
 END
 $$;
--- end of issue 13 tables
 
 -- The domain the views show for d.
 CREATE OR REPLACE FUNCTION livehook.canonical_domain(d text) RETURNS text
@@ -479,7 +478,7 @@ END
 $$;
 COMMENT ON FUNCTION livehook.maintain() IS 'Creates partitions ahead, drops those past retention_days, forgets event keys past dedup_days; run daily';
 
--- issue 13: the live state of the self-hosted servers' streams (SPEC
+-- the live state of the self-hosted servers' streams (SPEC
 -- section 11), called by ingest() with the batch's publish and unpublish
 -- events.  A publish while another session of the stream is live (neither
 -- ended nor past its heartbeat timeout) is a duplicate the server refused
@@ -536,7 +535,7 @@ END
 $$;
 COMMENT ON FUNCTION livehook.selfhosted_live(text[], text[], text[], text[], text[], timestamptz[], text[]) IS 'ingest(): duplicate publishers and the live session of the self-hosted servers'' streams';
 
--- issue 13: heartbeats (nginx-rtmp update_publish, SRS on_hls), called by
+-- heartbeats (nginx-rtmp update_publish, SRS on_hls), called by
 -- ingest(): they refresh their open session and the stream's
 -- last_heartbeat, and add no row anywhere else.  A heartbeat proves its
 -- session is the one publishing: it becomes the live one (a session taken
@@ -581,7 +580,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION livehook.selfhosted_heartbeat(text[], text[], text[], text[], text[], timestamptz[]) IS 'ingest(): heartbeats refresh their session and streams.last_heartbeat';
--- issue 13: a client id used again (nginx-rtmp's clientid restarts at 1
+-- a client id used again (nginx-rtmp's clientid restarts at 1
 -- with nginx; one RTMP connection may publish twice): before a publish's
 -- session is stored, an earlier session of the same stream under the same
 -- key keeps its row under "<key>@<start in ms>", so the two never merge.
@@ -607,7 +606,6 @@ END
 $$;
 COMMENT ON FUNCTION livehook.selfhosted_rekey(text[], text[], text[], text[], text[], timestamptz[], text[]) IS 'ingest(): an earlier session under a client id used again keeps its row under <key>@<start ms>';
 
--- end of issue 13 functions
 
 -- Store a batch of events (a JSON array as livehook's event_to_json()
 -- writes them) in the caller's transaction: one row per element of the
@@ -670,7 +668,7 @@ DECLARE
 	ftime	interval[];
 	fbytes	bigint[];
 	fsnap	bigint[];
-	-- issue 13: the new plays, and the heartbeats (never stored as rows).
+	-- the new plays, and the heartbeats (never stored as rows).
 	pv	text[];
 	pd	text[];
 	pa	text[];
@@ -931,7 +929,7 @@ BEGIN
 			  FROM unnest(fday, fv, fd, ff, ftime, fbytes, fsnap)
 			    AS y(day, vendor, domain, files, recorded, bytes, snaps)
 			UNION ALL
-			-- issue 13: plays by the day they start; watched time by the
+			-- plays by the day they start; watched time by the
 			-- day they end, from the newest play of that client before it.
 			SELECT (w.t AT TIME ZONE 'UTC')::date, w.vendor, w.domain, 0, '0',
 			    0, '0', 0, 0, (w.kind = 'play')::integer,
@@ -1045,7 +1043,7 @@ SELECT s.vendor, coalesce(a.domain, s.domain) AS domain, s.app, s.stream,
   FROM livehook.streams s
   LEFT JOIN livehook.domain_aliases a ON a.alias = s.domain
  WHERE s.live
-   -- issue 13: a server that died sends no unpublish; its heartbeats stop.
+   -- a server that died sends no unpublish; its heartbeats stop.
    AND NOT (coalesce(s.heartbeat_timeout, 0) > 0 AND s.last_heartbeat IS NOT NULL
             AND s.last_heartbeat < now() - make_interval(secs => s.heartbeat_timeout));
 COMMENT ON VIEW livehook.live_now IS 'Streams publishing now, every vendor; a stream whose last heartbeat is older than its vendor''s heartbeat_timeout is not';
@@ -1064,7 +1062,7 @@ SELECT s.vendor, coalesce(a.domain, s.domain) AS domain, s.app, s.stream,
        s.session_key, s.started_at, e.ended_at, e.ended_at - s.started_at AS duration
   FROM livehook.sessions s
   LEFT JOIN livehook.domain_aliases a ON a.alias = s.domain
-  -- issue 13: a session past its heartbeat timeout ended at its last heartbeat.
+  -- a session past its heartbeat timeout ended at its last heartbeat.
   LEFT JOIN livehook.streams st ON st.vendor = s.vendor AND st.domain = s.domain
    AND st.app = s.app AND st.stream = s.stream AND s.ended_at IS NULL
    AND s.last_heartbeat IS NOT NULL
@@ -1174,7 +1172,7 @@ COMMENT ON COLUMN livehook.daily_usage.snapshots IS 'Snapshots taken';
 COMMENT ON COLUMN livehook.daily_usage.plays IS 'Plays started (self-hosted servers)';
 COMMENT ON COLUMN livehook.daily_usage.watched_time IS 'Total length of the plays that ended that day';
 
--- issue 13: viewers of the self-hosted servers
+-- viewers of the self-hosted servers
 CREATE OR REPLACE VIEW livehook.play_sessions AS
 SELECT p.vendor, coalesce(a.domain, p.domain) AS domain, p.app, p.stream,
        p.client_id, p.client_ip, p.event_time AS started_at, e.ended_at,
@@ -1246,9 +1244,8 @@ COMMENT ON COLUMN livehook.viewers_now.domain IS 'Domain (aliases merged)';
 COMMENT ON COLUMN livehook.viewers_now.app IS 'Application';
 COMMENT ON COLUMN livehook.viewers_now.stream IS 'Stream name';
 COMMENT ON COLUMN livehook.viewers_now.viewers IS 'Open plays';
--- end of issue 13 views
 
--- issue 14: rejections, counted per minute, never one row per request (SPEC 5, 11)
+-- rejections, counted per minute, never one row per request (SPEC 5, 11)
 -- Workers count refusals in memory and add them here through
 -- count_rejections() from their writer thread, at most once a second, so
 -- that a flood of bad requests costs a bounded number of rows: one per
@@ -1315,7 +1312,6 @@ COMMENT ON COLUMN livehook.rejections_recent.first_seen IS 'Start of the earlies
 COMMENT ON COLUMN livehook.rejections_recent.last_seen IS 'When the latest arrived';
 COMMENT ON COLUMN livehook.rejections_recent.last_remote_addr IS 'Address of the latest';
 COMMENT ON COLUMN livehook.rejections_recent.last_hour IS 'Of count, those of the last hour (NULL: none)';
--- end of issue 14
 
 INSERT INTO livehook.schema_version (version) VALUES (4)
 ON CONFLICT ON CONSTRAINT schema_version_pkey DO NOTHING;

@@ -371,7 +371,7 @@ config_vendor_key(struct config_ctx *ctx, const char *name, const char *value)
 	} else if (strcmp(name, "publish_key") == 0 ||
 	    strcmp(name, "domain") == 0 ||
 	    strcmp(name, "heartbeat_timeout") == 0) {
-		/* issue 13: settings of the self-hosted servers only. */
+		/* settings of the self-hosted servers only. */
 		if (strcmp(v->vendor, "srs") != 0 &&
 		    strcmp(v->vendor, "nginx-rtmp") != 0)
 			config_err(ctx, name, "only for srs and nginx-rtmp");

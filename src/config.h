@@ -10,8 +10,8 @@
 #define CONFIG_MAX_BODY_DEFAULT	65536
 #define CONFIG_TOLERANCE_DEFAULT 300
 #define CONFIG_MAX_AHEAD_DEFAULT 900
-#define CONFIG_HEARTBEAT_SRS_DEFAULT	60	/* issue 13: on_hls every hls_fragment (10 s) */
-#define CONFIG_HEARTBEAT_NGINX_DEFAULT	90	/* issue 13: 3 x notify_update_timeout (30 s) */
+#define CONFIG_HEARTBEAT_SRS_DEFAULT	60	/* on_hls every hls_fragment (10 s) */
+#define CONFIG_HEARTBEAT_NGINX_DEFAULT	90	/* 3 x notify_update_timeout (30 s) */
 
 enum config_sign_type {
 	CONFIG_SIGN_MD5,
@@ -46,7 +46,7 @@ struct config_vendor {
 	char			*callback_host;
 	enum config_unit	 duration_unit;
 	enum config_unit	 size_unit;
-	/* issue 13: srs and nginx-rtmp */
+	/* srs and nginx-rtmp */
 	char			*publish_keys[CONFIG_KEYS_MAX];
 	size_t			 npublish_keys;
 	char			*store_domain;	/* "domain =": the domain to store */

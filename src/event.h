@@ -20,7 +20,7 @@ enum event_kind {
 	EVENT_RECORD_FAILED,
 	EVENT_SNAPSHOT,
 	EVENT_OTHER,
-	/* issue 13: the self-hosted servers (SPEC section 11) */
+	/* the self-hosted servers (SPEC section 11) */
 	EVENT_PLAY,		/* a viewer starts (play_events) */
 	EVENT_PLAY_DONE,	/* a viewer stops */
 	EVENT_HEARTBEAT,	/* refreshes streams.last_heartbeat, no callbacks row */
@@ -91,7 +91,7 @@ struct event {
 
 	char		 key[SIG_SHA256_HEX + 1];	/* event_key */
 
-	/* issue 13: the self-hosted servers */
+	/* the self-hosted servers */
 	int		 key_received;	/* no vendor time: the key has received_at and node */
 	int64_t		 heartbeat_timeout;	/* seconds; the vendor's setting */
 	const char	*answer;	/* a fixed success body (SRS on_forward), or NULL */

@@ -351,7 +351,7 @@ handler_begin(const struct handler_ctx *ctx, const struct req *req,
 		call->item.json = call->json.data;
 		call->item.len = call->json.len;
 		rc = 1;
-		/* issue 13: answered success, nothing to store (SPEC 11). */
+		/* answered success, nothing to store (SPEC 11). */
 		if (ev.kind == EVENT_IGNORE) {
 			resp_set(resp, 200, "ok");
 			resp->body = ev.answer;

@@ -161,7 +161,7 @@ vendor_require_identity(const struct event *ev, const char *domain_key,
 	return -1;
 }
 
-/* issue 13: signed publish URLs, shared by srs and nginx-rtmp (SPEC section 4). */
+/* signed publish URLs, shared by srs and nginx-rtmp (SPEC section 4). */
 int
 vendor_check_publish(const char *qs, size_t len, const struct event *ev,
     const struct config_vendor *vc, int64_t now, struct resp *resp)

@@ -42,7 +42,7 @@ struct vendor {
 			    const struct event *, const struct config_vendor *,
 			    int64_t now, struct resp *);
 	/*
-	 * issue 13: after authentication, with the settings for ev->domain:
+	 * after authentication, with the settings for ev->domain:
 	 * may this event be accepted (signed publish URLs)?  0, or -1 with
 	 * resp set (403).  NULL: always.
 	 */
@@ -94,7 +94,7 @@ extern const struct vendor vendor_srs;
 extern const struct vendor vendor_nginx_rtmp;
 
 /*
- * issue 13: signed publish URLs (SPEC section 4): query qs (len bytes,
+ * signed publish URLs (SPEC section 4): query qs (len bytes,
  * an optional leading '?') carries expires and sign =
  * hex HMAC-SHA256(publish_key, app "/" stream ":" expires), any listed
  * key, now <= expires.  0, or -1 with resp set (403).
@@ -102,7 +102,7 @@ extern const struct vendor vendor_nginx_rtmp;
 int	vendor_check_publish(const char *qs, size_t len, const struct event *,
 	    const struct config_vendor *, int64_t now, struct resp *);
 /*
- * issue 13: the start time a recording's file name carries: the last run
+ * the start time a recording's file name carries: the last run
  * of 13 digits (ms, SRS [timestamp]) or 10 digits (s, nginx-rtmp
  * record_unique) in its base name, in ms; EVENT_UNSET when none.  Also
  * the lower-case extension into fmt.

@@ -1,4 +1,4 @@
--- schema.sql -- the livehook schema for a fresh install (schema version 4).
+-- schema.sql -- the livehook schema for a fresh install (schema version 5).
 --
 -- Apply with:  psql -v ON_ERROR_STOP=1 -f sql/schema.sql
 -- It runs in one transaction and may be applied again (idempotent).
@@ -138,6 +138,9 @@ COMMENT ON COLUMN livehook.stream_events.error_message IS 'Vendor error or reaso
 COMMENT ON COLUMN livehook.stream_events.push_duration IS 'How long the push lasted, where the vendor says';
 CREATE INDEX IF NOT EXISTS stream_events_stream_idx ON livehook.stream_events (vendor, domain, app, stream, event_time);
 CREATE INDEX IF NOT EXISTS stream_events_time_idx ON livehook.stream_events (event_time);
+-- The failures dashboard's rows by their time, without reading the rest.
+CREATE INDEX IF NOT EXISTS stream_events_error_idx ON livehook.stream_events (event_time)
+    WHERE error_code IS NOT NULL OR error_message IS NOT NULL;
 
 CREATE TABLE IF NOT EXISTS livehook.recordings (
 	callback_id	bigint NOT NULL,
@@ -192,6 +195,8 @@ COMMENT ON COLUMN livehook.recordings.task_id IS 'Vendor recording task';
 COMMENT ON COLUMN livehook.recordings.error_message IS 'Why a recording failed';
 CREATE INDEX IF NOT EXISTS recordings_stream_idx ON livehook.recordings (vendor, domain, app, stream, event_time);
 CREATE INDEX IF NOT EXISTS recordings_time_idx ON livehook.recordings (event_time);
+CREATE INDEX IF NOT EXISTS recordings_failed_idx ON livehook.recordings (event_time)
+    WHERE event = 'record_failed' OR error_message IS NOT NULL;
 
 CREATE TABLE IF NOT EXISTS livehook.snapshots (
 	callback_id	bigint NOT NULL,
@@ -871,20 +876,24 @@ BEGIN
 			   SET started_at = least(s.started_at, EXCLUDED.started_at),
 			       ended_at = greatest(s.ended_at, EXCLUDED.ended_at)
 			RETURNING s.started_at, s.ended_at, s.vendor, s.domain
-		), k AS (
-			SELECT b.vendor, b.domain, b.app, b.stream, min(b.t) AS tmin
-			  FROM b WHERE b.session_key IS NULL
-			 GROUP BY 1, 2, 3, 4
+		), k AS MATERIALIZED (
+			-- lo: the start of the stream's last session before the
+			-- batch's first event, computed once per stream, so that
+			-- udel reads the stream's index from there on (as a filter it
+			-- was evaluated for every session the stream ever had).
+			SELECT g.*, coalesce((SELECT max(q.started_at)
+			       FROM livehook.sessions q
+			      WHERE q.vendor = g.vendor AND q.domain = g.domain
+			        AND q.app = g.app AND q.stream = g.stream
+			        AND q.session_key IS NULL AND q.started_at < g.tmin), g.tmin) AS lo
+			  FROM (SELECT b.vendor, b.domain, b.app, b.stream, min(b.t) AS tmin
+			          FROM b WHERE b.session_key IS NULL
+			         GROUP BY 1, 2, 3, 4) g
 		), udel AS (
 			DELETE FROM livehook.sessions s USING k
 			 WHERE s.vendor = k.vendor AND s.domain = k.domain
 			   AND s.app = k.app AND s.stream = k.stream
-			   AND s.session_key IS NULL
-			   AND s.started_at >= coalesce((SELECT max(q.started_at)
-			       FROM livehook.sessions q
-			      WHERE q.vendor = k.vendor AND q.domain = k.domain
-			        AND q.app = k.app AND q.stream = k.stream
-			        AND q.session_key IS NULL AND q.started_at < k.tmin), k.tmin)
+			   AND s.session_key IS NULL AND s.started_at >= k.lo
 			RETURNING s.started_at, s.ended_at, s.vendor, s.domain, s.app, s.stream
 		), o AS (
 			SELECT q.*, k.tmin, lead(q.started_at) OVER (
@@ -1313,7 +1322,7 @@ COMMENT ON COLUMN livehook.rejections_recent.last_seen IS 'When the latest arriv
 COMMENT ON COLUMN livehook.rejections_recent.last_remote_addr IS 'Address of the latest';
 COMMENT ON COLUMN livehook.rejections_recent.last_hour IS 'Of count, those of the last hour (NULL: none)';
 
-INSERT INTO livehook.schema_version (version) VALUES (4)
+INSERT INTO livehook.schema_version (version) VALUES (5)
 ON CONFLICT ON CONSTRAINT schema_version_pkey DO NOTHING;
 
 COMMIT;

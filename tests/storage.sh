@@ -271,11 +271,14 @@ check "  ... which made partitions for May 2024" "4" \
 PGOPTIONS="-c client_min_messages=warning" psql -q -X -v ON_ERROR_STOP=1 -d v2 -f "$top_srcdir/sql/upgrade/003-to-004.sql" >/dev/null ||
     fail "003-to-004.sql with rows"
 check "  ... and the same after 003-to-004.sql (rows kept)" "$(cat "$work/views-v2.txt")" "$(views v2)"
+PGOPTIONS="-c client_min_messages=warning" psql -q -X -v ON_ERROR_STOP=1 -d v2 -f "$top_srcdir/sql/upgrade/004-to-005.sql" >/dev/null ||
+    fail "004-to-005.sql with rows"
+check "  ... and the same after 004-to-005.sql (rows kept)" "$(cat "$work/views-v2.txt")" "$(views v2)"
 sed 's/"mx-\([0-9]*\)"/"my-\1"/; s/"stream":"mx/"stream":"my/' "$work/mixed.jsonl" >"$work/mixed2.jsonl"
 for db in v2 v3; do
 	"$client" -t 4 "$(echo "$PG_CONNINFO" | sed "s/dbname=livehook/dbname=$db/")" "$work/mixed2.jsonl" >/dev/null
 done
-check "  ... and then stores new events as a fresh version 4 does" "$(views v3)" "$(views v2)"
+check "  ... and then stores new events as a fresh install does" "$(views v3)" "$(views v2)"
 
 # 8. The scenario through PgBouncer in transaction pooling.
 if command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ]; then
@@ -378,11 +381,18 @@ check "  ... the reporting role reads it" "2" \
     "$(psql -X -A -t -q -c 'SET ROLE livehook_reporting' -c 'SELECT count(*) FROM livehook.rejections_recent')"
 check "  ... a batch that is not a list is refused" "1" \
     "$(q "SELECT livehook.count_rejections('{}')" 2>&1 | grep -c ERROR)"
-# 003-to-004.sql applies again to an upgraded database without a change.
+# The upgrade scripts apply again to an upgraded database without a
+# change (each in order: 003-to-004.sql carries version 4's ingest(), which
+# 004-to-005.sql replaces).
 dump upgraded >"$work/upgraded-1.sql"
-PGOPTIONS="-c client_min_messages=warning" psql -q -X -v ON_ERROR_STOP=1 -d upgraded -f "$top_srcdir/sql/upgrade/003-to-004.sql" >/dev/null &&
-    dump upgraded >"$work/upgraded-2.sql" && cmp -s "$work/upgraded-1.sql" "$work/upgraded-2.sql" &&
-    ok "003-to-004.sql applies twice, unchanged" || fail "003-to-004.sql applies twice, unchanged"
+for u in 003-to-004.sql 004-to-005.sql; do
+	PGOPTIONS="-c client_min_messages=warning" psql -q -X -v ON_ERROR_STOP=1 -d upgraded -f "$top_srcdir/sql/upgrade/$u" >/dev/null ||
+	    fail "$u applies again"
+done
+dump upgraded >"$work/upgraded-2.sql"
+cmp -s "$work/upgraded-1.sql" "$work/upgraded-2.sql" &&
+    ok "003-to-004.sql and 004-to-005.sql apply again, unchanged" ||
+    fail "003-to-004.sql and 004-to-005.sql apply again, unchanged"
 
 echo "# storage: $passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -993,16 +993,18 @@ BEGIN
 		                       AND q.event_time >= p.event_time)
 		           END AS is_live
 		          FROM (SELECT DISTINCT * FROM unnest(ev, ed, ea, es)) AS k(vendor, domain, app, stream)
-		          -- The newest publish: a backward scan of the stream's index
-		          -- in each partition.  (Joining streams for last_publish let
-		          -- the planner, with the young tables' statistics, scan all of
-		          -- streams and look up the time alone: 13 of 19 ms a batch.)
+		          JOIN livehook.streams st ON st.vendor = k.vendor
+		           AND st.domain = k.domain AND st.app = k.app AND st.stream = k.stream
+		          -- The newest publish: the stream's index from its
+		          -- last_publish on, in that time's partition alone (without
+		          -- the bound, a backward scan in every partition: the
+		          -- months of history made every batch slower).
 		          LEFT JOIN LATERAL (
 		               SELECT se.event_time, se.session_key, se.client_ip
 		                 FROM livehook.stream_events se
 		                WHERE se.vendor = k.vendor AND se.domain = k.domain
 		                  AND se.app = k.app AND se.stream = k.stream
-		                  AND se.event = 'publish'
+		                  AND se.event = 'publish' AND se.event_time >= st.last_publish
 		                ORDER BY se.event_time DESC, se.session_key DESC NULLS LAST
 		                LIMIT 1) p ON true) x
 		 WHERE t.vendor = x.vendor AND t.domain = x.domain

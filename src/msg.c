@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,8 @@
 #include "msg.h"
 
 #define MSG_NUM_TEXT_MAX	64	/* longest number held in a string */
+/* A thread keeps its tokener after bodies up to this size (its buffer grows). */
+#define MSG_TOKENER_KEEP	65536
 
 static const char MSG_E_MALFORMED[] = "malformed JSON";
 static const char MSG_E_DEPTH[] = "nesting too deep";
@@ -430,6 +433,61 @@ msg_tokener_reason(enum json_tokener_error e)
 }
 
 /*
+ * Each thread keeps one tokener and resets it for the next message:
+ * json_tokener_new_ex() and json_tokener_free() cost about 1,400
+ * instructions a callback (their allocations).  The tokener is taken
+ * out of the thread's slot while in use, so a nested parse (none today)
+ * would simply make its own.
+ */
+static pthread_key_t	 msg_tok_key;
+static pthread_once_t	 msg_tok_once = PTHREAD_ONCE_INIT;
+static int		 msg_tok_ready;
+
+static void
+msg_tok_free(void *p)
+{
+	json_tokener_free(p);
+}
+
+static void
+msg_tok_init(void)
+{
+	msg_tok_ready = pthread_key_create(&msg_tok_key, msg_tok_free) == 0;
+}
+
+static struct json_tokener *
+msg_tokener_get(void)
+{
+	struct json_tokener	*tok;
+
+	(void)pthread_once(&msg_tok_once, msg_tok_init);
+	if (msg_tok_ready && (tok = pthread_getspecific(msg_tok_key)) != NULL) {
+		(void)pthread_setspecific(msg_tok_key, NULL);
+		json_tokener_reset(tok);
+	} else if ((tok = json_tokener_new_ex(MSG_DEPTH_MAX)) == NULL)
+		return NULL;
+	/*
+	 * No JSON_TOKENER_VALIDATE_UTF8: msg_check() has already applied
+	 * RFC 3629, which is stricter than json-c's check (that one lets
+	 * overlong forms and surrogates through), and the flag costs about
+	 * 10,000 instructions for an 800-byte body (SPEC section 9).
+	 */
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	return tok;
+}
+
+/* Back into the thread's slot, unless it has grown for a large body. */
+static void
+msg_tokener_put(struct json_tokener *tok, size_t len)
+{
+	if (len <= MSG_TOKENER_KEEP && msg_tok_ready &&
+	    pthread_getspecific(msg_tok_key) == NULL &&
+	    pthread_setspecific(msg_tok_key, tok) == 0)
+		return;
+	json_tokener_free(tok);
+}
+
+/*
  * Parse (buf, len) as strict JSON whose top level is an object.
  * Returns the message (msg_free() it) or NULL with *err set to a static
  * reason.
@@ -451,17 +509,10 @@ msg_parse_json(const char *buf, size_t len, const char **err)
 	}
 	if ((members = msg_check(buf, len, err)) == -1)
 		goto out;
-	if ((tok = json_tokener_new_ex(MSG_DEPTH_MAX)) == NULL) {
+	if ((tok = msg_tokener_get()) == NULL) {
 		*err = MSG_E_NOMEM;
 		goto out;
 	}
-	/*
-	 * No JSON_TOKENER_VALIDATE_UTF8: msg_check() has already applied
-	 * RFC 3629, which is stricter than json-c's check (that one lets
-	 * overlong forms and surrogates through), and the flag costs about
-	 * 10,000 instructions for an 800-byte body (SPEC section 9).
-	 */
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 	o = json_tokener_parse_ex(tok, buf, (int)len);
 	if (o == NULL) {
 		*err = msg_tokener_reason(json_tokener_get_error(tok));
@@ -480,8 +531,8 @@ msg_parse_json(const char *buf, size_t len, const char **err)
 		goto out;
 	}
 out:
-	if (tok != NULL)	/* json-c 0.16 dereferences NULL here */
-		json_tokener_free(tok);
+	if (tok != NULL)	/* json-c 0.16 dereferences NULL in free */
+		msg_tokener_put(tok, len);
 	if (*err != NULL) {
 		json_object_put(o);
 		return NULL;

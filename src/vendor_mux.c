@@ -82,7 +82,7 @@ mux_decode(const struct req *req, const struct config_vendor *vc,
 	const struct msg	*d, *env;
 	struct msg		*m;
 	size_t			 i;
-	int			 mapped;
+	int			 mapped, removed = 0;
 
 	(void)vc;
 	if ((m = *mp = msg_parse_json(req->body, req->body_len, &err)) == NULL) {
@@ -139,7 +139,18 @@ mux_decode(const struct req *req, const struct config_vendor *vc,
 	}
 	/* The payload as received, less the credentials (SPEC section 11). */
 	for (i = 0; i < sizeof(mux_secrets) / sizeof(mux_secrets[0]); i++)
-		msg_remove(m, mux_secrets[i]);
+		removed += msg_remove(m, mux_secrets[i]);
+	/*
+	 * Without a credential the body itself is the payload, as for the
+	 * other vendors: strict JSON already (msg_parse_json), the same
+	 * jsonb as json-c's re-serialization, which cost some 19,000
+	 * instructions for a 2 kB event.
+	 */
+	if (removed == 0) {
+		ev->payload = req->body;
+		ev->payload_len = req->body_len;
+		return 0;
+	}
 	if ((ev->payload = msg_to_json(m)) == NULL) {
 		resp_set(resp, 503, "out of memory");
 		return -1;

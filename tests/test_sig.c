@@ -121,6 +121,22 @@ sig__wrong_key__differs(void **state)
 	assert_string_equal(a, b);
 }
 
+/* The thread's context reused with the same key: each message on its own. */
+static void
+sig__hmac_same_key__each_message(void **state)
+{
+	(void)state;
+	check_hmac("key", "The quick brown fox jumps over the lazy dog",
+	    "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8");
+	check_hmac("key", "",
+	    "5d5d139563c95b5967b9bd9a8c9b233a9dedb45072794cd232dc1b74832607d0");
+	check_hmac("key", "The quick brown fox jumps over the lazy dog",
+	    "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8");
+	/* A key that is a prefix of the last one is another key. */
+	check_hmac("ke", "",
+	    "09a1313b7ed238da3f2be656e72916f3a69c1a644135df82fcd71cd554597574");
+}
+
 /* Keys longer than the SHA-256 block (64 bytes) are hashed first. */
 static void
 sig__hmac_long_key__matches(void **state)
@@ -271,6 +287,7 @@ main(void)
 		cmocka_unit_test(sig__huawei_record_hmac_reading_b__matches),
 		cmocka_unit_test(sig__huawei_publish_hmac__matches),
 		cmocka_unit_test(sig__wrong_key__differs),
+		cmocka_unit_test(sig__hmac_same_key__each_message),
 		cmocka_unit_test(sig__hmac_long_key__matches),
 		cmocka_unit_test(sig__empty_input__digests),
 		cmocka_unit_test(sig__hex_equal__upper_case_accepted),

@@ -168,6 +168,28 @@ event_keep(struct event *ev, const char *fmt, ...)
 	return at;
 }
 
+const char *
+event_keep_join(struct event *ev, const char *const *part, const size_t *len,
+    size_t n)
+{
+	size_t	 room = sizeof(ev->scratch) - ev->scratch_used, used = 0, l, i;
+	char	*at = ev->scratch + ev->scratch_used;
+
+	for (i = 0; i < n; i++) {
+		/* As printf's "%.*s" and "%s": up to a NUL, at most len[i]. */
+		l = len == NULL ? strlen(part[i]) : strnlen(part[i], len[i]);
+		if (l >= room - used)
+			return NULL;
+		memcpy(at + used, part[i], l);
+		used += l;
+	}
+	if (used >= room)
+		return NULL;
+	at[used] = '\0';
+	ev->scratch_used += used + 1;
+	return at;
+}
+
 /*
  * A member's name comes with its comma and colon as one literal whose
  * length the compiler knows: no strlen() and no look-back for the

@@ -62,9 +62,12 @@ mux_decode_asset(const struct msg *d, struct event *ev, struct resp *resp)
 	/* A public playback id plays at stream.mux.com/<id>.m3u8. */
 	if ((pb = msg_elem(d, "playback_ids", 0)) != NULL &&
 	    msg_str(pb, "id") != NULL && msg_str(pb, "policy") != NULL &&
-	    strcmp(msg_str(pb, "policy"), "public") == 0)
-		ev->play_url = event_keep(ev, "https://stream.mux.com/%s.m3u8",
-		    msg_str(pb, "id"));
+	    strcmp(msg_str(pb, "policy"), "public") == 0) {
+		const char *part[] = { "https://stream.mux.com/",
+		    msg_str(pb, "id"), ".m3u8" };
+
+		ev->play_url = event_keep_join(ev, part, NULL, 3);
+	}
 	if (ev->kind == EVENT_RECORD_FAILED &&
 	    (errs = msg_obj(d, "errors")) != NULL) {
 		ev->error_message = msg_elem_str(errs, "messages", 0);

@@ -438,24 +438,40 @@ msg_check(const char *buf, size_t len, const char **err)
 	return (long)s.members;
 }
 
-/* Members of every object in the tree (depth is bounded by the parse). */
+/* 1 when o is an object or an array, which msg_count_members() descends into. */
+static inline int
+msg_is_container(json_object *o)
+{
+	enum json_type	 t = json_object_get_type(o);
+
+	return t == json_type_object || t == json_type_array;
+}
+
+/*
+ * Members of every object in the tree (depth is bounded by the parse).
+ * Scalars are not descended into: a call per member cost more than
+ * the count.
+ */
 static size_t
 msg_count_members(json_object *o)
 {
 	size_t			 n = 0, i, len;
 	struct json_object_iter	 it;
+	json_object		*e;
 
 	switch (json_object_get_type(o)) {
 	case json_type_object:
 		json_object_object_foreachC(o, it) {
 			n++;
-			n += msg_count_members(it.val);
+			if (msg_is_container(it.val))
+				n += msg_count_members(it.val);
 		}
 		break;
 	case json_type_array:
 		len = json_object_array_length(o);
 		for (i = 0; i < len; i++)
-			n += msg_count_members(json_object_array_get_idx(o, i));
+			if (msg_is_container(e = json_object_array_get_idx(o, i)))
+				n += msg_count_members(e);
 		break;
 	default:
 		break;

@@ -34,9 +34,18 @@ struct sig_mac {
 	unsigned long	 used;		/* when last used, for replacing */
 };
 
+/* A configured secret's SHA-256, remembered (sig_secret_sha256_hex). */
+struct sig_secret {
+	unsigned char	*key;		/* a copy of the secret, or NULL */
+	size_t		 keylen;
+	char		 hex[SIG_SHA256_HEX + 1];
+	unsigned long	 used;
+};
+
 struct sig_tls {
 	EVP_MD_CTX	*md;
 	struct sig_mac	 mac[SIG_MAC_SLOTS];
+	struct sig_secret secret[SIG_MAC_SLOTS];
 	unsigned long	 clock;
 };
 
@@ -58,8 +67,9 @@ sig_tls_free(void *p)
 	for (i = 0; i < SIG_MAC_SLOTS; i++) {
 		EVP_MAC_CTX_free(t->mac[i].ctx);
 		OPENSSL_clear_free(t->mac[i].key, t->mac[i].keylen);
+		OPENSSL_clear_free(t->secret[i].key, t->secret[i].keylen);
 	}
-	OPENSSL_free(t);
+	OPENSSL_clear_free(t, sizeof(*t));
 }
 
 int
@@ -236,6 +246,54 @@ sig_hmac_ctx(struct sig_tls *t, const void *key, size_t keylen)
 		m->keylen = keylen;
 	}
 	return m->ctx;
+}
+
+/*
+ * The SHA-256 of a configured secret, which IVS compares with the hash
+ * of a header so that the comparison takes the same time whatever the
+ * lengths: the same few secrets are hashed on every callback (some
+ * 3,000 instructions each).  A thread remembers the digests of four,
+ * each with a copy of its secret compared in constant time, and hashes
+ * a new one into the slot used least recently.
+ */
+int
+sig_secret_sha256_hex(const void *key, size_t keylen,
+    char out[SIG_SHA256_HEX + 1])
+{
+	struct sig_tls		*t;
+	struct sig_secret	*c, *old;
+	size_t			 i;
+
+	out[0] = '\0';
+	if ((t = sig_tls_get()) == NULL)
+		return -1;
+	t->clock++;
+	old = &t->secret[0];
+	for (i = 0; i < SIG_MAC_SLOTS; i++) {
+		c = &t->secret[i];
+		if (c->key != NULL && c->keylen == keylen &&
+		    CRYPTO_memcmp(c->key, key, keylen) == 0) {
+			c->used = t->clock;
+			memcpy(out, c->hex, sizeof(c->hex));
+			return 0;
+		}
+		if (c->used < old->used)
+			old = c;
+	}
+	c = old;
+	OPENSSL_clear_free(c->key, c->keylen);
+	c->key = NULL;
+	c->keylen = 0;
+	c->used = t->clock;
+	if (sig_sha256_hex(key, keylen, c->hex) == -1)
+		return -1;
+	memcpy(out, c->hex, sizeof(c->hex));
+	/* Without the copy the secret is simply hashed again next time. */
+	if ((c->key = OPENSSL_malloc(keylen > 0 ? keylen : 1)) != NULL) {
+		memcpy(c->key, key, keylen);
+		c->keylen = keylen;
+	}
+	return 0;
 }
 
 int

@@ -243,7 +243,8 @@ ivs_verify(const struct req *req, const struct msg *m, const struct event *ev,
 		return -1;
 	}
 	for (i = 0; i < vc->nkeys; i++)
-		if (sig_sha256_hex(vc->keys[i], strlen(vc->keys[i]), want) == 0)
+		if (sig_secret_sha256_hex(vc->keys[i], strlen(vc->keys[i]),
+		    want) == 0)
 			ok |= sig_hex_equal(want, given, SIG_SHA256_HEX);
 	if (!ok) {
 		resp_set(resp, 403, "wrong %s header value", vc->header);

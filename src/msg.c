@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,8 @@
 #include "msg.h"
 
 #define MSG_NUM_TEXT_MAX	64	/* longest number held in a string */
+/* A thread keeps its tokener after bodies up to this size (its buffer grows). */
+#define MSG_TOKENER_KEEP	65536
 
 static const char MSG_E_MALFORMED[] = "malformed JSON";
 static const char MSG_E_DEPTH[] = "nesting too deep";
@@ -162,6 +165,51 @@ msg_scan_u4(struct msg_scan *s)
 	return v;
 }
 
+/*
+ * The bytes at p that are not msg_plain (from 0x80 up, below 0x20, '"'
+ * or '\\'), as the high bit of each of 8 bytes, or 0.  The haszero
+ * tests may also flag bytes after a flagged one, but the first flag is
+ * always exact (a borrow starts only at a flagged byte).  Strings are
+ * most of a body: 8 bytes a step, and a jump to the byte that ends the
+ * run, cost a fraction of a byte loop.
+ */
+#define MSG_ONES	0x0101010101010101ULL
+#define MSG_HIGHS	0x8080808080808080ULL
+static inline uint64_t
+msg_special8(const unsigned char *p)
+{
+	uint64_t	 w, q, b;
+
+	memcpy(&w, p, 8);
+	q = w ^ (MSG_ONES * '"');
+	b = w ^ (MSG_ONES * '\\');
+	return (w | (w - MSG_ONES * 0x20) | ((q - MSG_ONES) & ~q) |
+	    ((b - MSG_ONES) & ~b)) & MSG_HIGHS;
+}
+
+/* Past the plain bytes at s->p. */
+static inline void
+msg_skip_plain(struct msg_scan *s)
+{
+	const unsigned char	*p = s->p, *end = s->end;
+	uint64_t		 m;
+
+	while (end - p >= 8) {
+		if ((m = msg_special8(p)) != 0) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			s->p = p + __builtin_ctzll(m) / 8;
+#else
+			s->p = p + __builtin_clzll(m) / 8;
+#endif
+			return;
+		}
+		p += 8;
+	}
+	while (p < end && msg_plain[*p])
+		p++;
+	s->p = p;
+}
+
 /* A string (RFC 8259 section 7) at s->p, which is '"'. */
 static int
 msg_scan_string(struct msg_scan *s)
@@ -171,8 +219,7 @@ msg_scan_string(struct msg_scan *s)
 
 	s->p++;
 	for (;;) {
-		while (s->p < s->end && msg_plain[*s->p])
-			s->p++;
+		msg_skip_plain(s);
 		if (s->p >= s->end)
 			return msg_fail(s, MSG_E_MALFORMED);
 		if (*s->p == '"') {
@@ -391,24 +438,40 @@ msg_check(const char *buf, size_t len, const char **err)
 	return (long)s.members;
 }
 
-/* Members of every object in the tree (depth is bounded by the parse). */
+/* 1 when o is an object or an array, which msg_count_members() descends into. */
+static inline int
+msg_is_container(json_object *o)
+{
+	enum json_type	 t = json_object_get_type(o);
+
+	return t == json_type_object || t == json_type_array;
+}
+
+/*
+ * Members of every object in the tree (depth is bounded by the parse).
+ * Scalars are not descended into: a call per member cost more than
+ * the count.
+ */
 static size_t
 msg_count_members(json_object *o)
 {
 	size_t			 n = 0, i, len;
 	struct json_object_iter	 it;
+	json_object		*e;
 
 	switch (json_object_get_type(o)) {
 	case json_type_object:
 		json_object_object_foreachC(o, it) {
 			n++;
-			n += msg_count_members(it.val);
+			if (msg_is_container(it.val))
+				n += msg_count_members(it.val);
 		}
 		break;
 	case json_type_array:
 		len = json_object_array_length(o);
 		for (i = 0; i < len; i++)
-			n += msg_count_members(json_object_array_get_idx(o, i));
+			if (msg_is_container(e = json_object_array_get_idx(o, i)))
+				n += msg_count_members(e);
 		break;
 	default:
 		break;
@@ -427,6 +490,61 @@ msg_tokener_reason(enum json_tokener_error e)
 	default:
 		return MSG_E_MALFORMED;
 	}
+}
+
+/*
+ * Each thread keeps one tokener and resets it for the next message:
+ * json_tokener_new_ex() and json_tokener_free() cost about 1,400
+ * instructions a callback (their allocations).  The tokener is taken
+ * out of the thread's slot while in use, so a nested parse (none today)
+ * would simply make its own.
+ */
+static pthread_key_t	 msg_tok_key;
+static pthread_once_t	 msg_tok_once = PTHREAD_ONCE_INIT;
+static int		 msg_tok_ready;
+
+static void
+msg_tok_free(void *p)
+{
+	json_tokener_free(p);
+}
+
+static void
+msg_tok_init(void)
+{
+	msg_tok_ready = pthread_key_create(&msg_tok_key, msg_tok_free) == 0;
+}
+
+static struct json_tokener *
+msg_tokener_get(void)
+{
+	struct json_tokener	*tok;
+
+	(void)pthread_once(&msg_tok_once, msg_tok_init);
+	if (msg_tok_ready && (tok = pthread_getspecific(msg_tok_key)) != NULL) {
+		(void)pthread_setspecific(msg_tok_key, NULL);
+		json_tokener_reset(tok);
+	} else if ((tok = json_tokener_new_ex(MSG_DEPTH_MAX)) == NULL)
+		return NULL;
+	/*
+	 * No JSON_TOKENER_VALIDATE_UTF8: msg_check() has already applied
+	 * RFC 3629, which is stricter than json-c's check (that one lets
+	 * overlong forms and surrogates through), and the flag costs about
+	 * 10,000 instructions for an 800-byte body (SPEC section 9).
+	 */
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	return tok;
+}
+
+/* Back into the thread's slot, unless it has grown for a large body. */
+static void
+msg_tokener_put(struct json_tokener *tok, size_t len)
+{
+	if (len <= MSG_TOKENER_KEEP && msg_tok_ready &&
+	    pthread_getspecific(msg_tok_key) == NULL &&
+	    pthread_setspecific(msg_tok_key, tok) == 0)
+		return;
+	json_tokener_free(tok);
 }
 
 /*
@@ -451,17 +569,10 @@ msg_parse_json(const char *buf, size_t len, const char **err)
 	}
 	if ((members = msg_check(buf, len, err)) == -1)
 		goto out;
-	if ((tok = json_tokener_new_ex(MSG_DEPTH_MAX)) == NULL) {
+	if ((tok = msg_tokener_get()) == NULL) {
 		*err = MSG_E_NOMEM;
 		goto out;
 	}
-	/*
-	 * No JSON_TOKENER_VALIDATE_UTF8: msg_check() has already applied
-	 * RFC 3629, which is stricter than json-c's check (that one lets
-	 * overlong forms and surrogates through), and the flag costs about
-	 * 10,000 instructions for an 800-byte body (SPEC section 9).
-	 */
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 	o = json_tokener_parse_ex(tok, buf, (int)len);
 	if (o == NULL) {
 		*err = msg_tokener_reason(json_tokener_get_error(tok));
@@ -480,8 +591,8 @@ msg_parse_json(const char *buf, size_t len, const char **err)
 		goto out;
 	}
 out:
-	if (tok != NULL)	/* json-c 0.16 dereferences NULL here */
-		json_tokener_free(tok);
+	if (tok != NULL)	/* json-c 0.16 dereferences NULL in free */
+		msg_tokener_put(tok, len);
 	if (*err != NULL) {
 		json_object_put(o);
 		return NULL;

@@ -24,9 +24,29 @@
 /* Longest hex digest sig_hex_equal() compares. */
 #define SIG_HEX_MAX	128
 
+/* HMAC contexts a thread keeps keyed: rotation's two keys, huawei's two readings. */
+#define SIG_MAC_SLOTS	4
+
+struct sig_mac {
+	EVP_MAC_CTX	*ctx;
+	unsigned char	*key;		/* a copy of the key ctx holds, or NULL */
+	size_t		 keylen;
+	unsigned long	 used;		/* when last used, for replacing */
+};
+
+/* A configured secret's SHA-256, remembered (sig_secret_sha256_hex). */
+struct sig_secret {
+	unsigned char	*key;		/* a copy of the secret, or NULL */
+	size_t		 keylen;
+	char		 hex[SIG_SHA256_HEX + 1];
+	unsigned long	 used;
+};
+
 struct sig_tls {
 	EVP_MD_CTX	*md;
-	EVP_MAC_CTX	*mac;
+	struct sig_mac	 mac[SIG_MAC_SLOTS];
+	struct sig_secret secret[SIG_MAC_SLOTS];
+	unsigned long	 clock;
 };
 
 static EVP_MD		*sig_md5;
@@ -39,12 +59,17 @@ static void
 sig_tls_free(void *p)
 {
 	struct sig_tls	*t = p;
+	size_t		 i;
 
 	if (t == NULL)
 		return;
 	EVP_MD_CTX_free(t->md);
-	EVP_MAC_CTX_free(t->mac);
-	OPENSSL_free(t);
+	for (i = 0; i < SIG_MAC_SLOTS; i++) {
+		EVP_MAC_CTX_free(t->mac[i].ctx);
+		OPENSSL_clear_free(t->mac[i].key, t->mac[i].keylen);
+		OPENSSL_clear_free(t->secret[i].key, t->secret[i].keylen);
+	}
+	OPENSSL_clear_free(t, sizeof(*t));
 }
 
 int
@@ -102,6 +127,7 @@ sig_tls_get(void)
 	struct sig_tls	*t;
 	OSSL_PARAM	 params[2];
 	char		 digest[] = "SHA256";
+	size_t		 i;
 
 	if (!sig_ready) {
 		log_warnx("sig: used before sig_init");
@@ -111,14 +137,15 @@ sig_tls_get(void)
 		return t;
 	if ((t = OPENSSL_zalloc(sizeof(*t))) == NULL)
 		goto fail;
-	if ((t->md = EVP_MD_CTX_new()) == NULL ||
-	    (t->mac = EVP_MAC_CTX_new(sig_hmac)) == NULL)
+	if ((t->md = EVP_MD_CTX_new()) == NULL)
 		goto fail;
 	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
 	    digest, 0);
 	params[1] = OSSL_PARAM_construct_end();
-	if (!EVP_MAC_CTX_set_params(t->mac, params))
-		goto fail;
+	for (i = 0; i < SIG_MAC_SLOTS; i++)
+		if ((t->mac[i].ctx = EVP_MAC_CTX_new(sig_hmac)) == NULL ||
+		    !EVP_MAC_CTX_set_params(t->mac[i].ctx, params))
+			goto fail;
 	if (pthread_setspecific(sig_key, t) != 0)
 		goto fail;
 	return t;
@@ -176,11 +203,105 @@ sig_sha256_hex(const void *data, size_t len, char out[SIG_SHA256_HEX + 1])
 	return sig_digest_hex(sig_sha256, SIG_SHA256_HEX / 2, data, len, out);
 }
 
+/*
+ * A keyed HMAC context.  Setting a key costs two SHA-256 compressions
+ * of the padded key and copies of the digest state (some 6,000
+ * instructions), and the configured keys are the same callback after
+ * callback: EVP_MAC_init() with a NULL key only restores the keyed
+ * state.  So each slot keeps a copy of the key its context holds
+ * (cleansed when replaced), compared in constant time (huawei's
+ * second reading keys with key + timestamp from the message); a new
+ * key replaces the slot used least recently.  NULL on failure.
+ */
+static EVP_MAC_CTX *
+sig_hmac_ctx(struct sig_tls *t, const void *key, size_t keylen)
+{
+	struct sig_mac	*m, *old = &t->mac[0];
+	size_t		 i;
+
+	t->clock++;
+	for (i = 0; i < SIG_MAC_SLOTS; i++) {
+		m = &t->mac[i];
+		if (m->key != NULL && m->keylen == keylen &&
+		    CRYPTO_memcmp(m->key, key, keylen) == 0) {
+			m->used = t->clock;
+			if (EVP_MAC_init(m->ctx, NULL, 0, NULL))
+				return m->ctx;
+			old = m;	/* set the key again */
+			break;
+		}
+		if (m->used < old->used)
+			old = m;
+	}
+	m = old;
+	OPENSSL_clear_free(m->key, m->keylen);
+	m->key = NULL;
+	m->keylen = 0;
+	m->used = t->clock;
+	if (!EVP_MAC_init(m->ctx, key, keylen, NULL))
+		return NULL;
+	/* Without the copy the slot is simply keyed again next time. */
+	if ((m->key = OPENSSL_malloc(keylen > 0 ? keylen : 1)) != NULL) {
+		memcpy(m->key, key, keylen);
+		m->keylen = keylen;
+	}
+	return m->ctx;
+}
+
+/*
+ * The SHA-256 of a configured secret, which IVS compares with the hash
+ * of a header so that the comparison takes the same time whatever the
+ * lengths: the same few secrets are hashed on every callback (some
+ * 3,000 instructions each).  A thread remembers the digests of four,
+ * each with a copy of its secret compared in constant time, and hashes
+ * a new one into the slot used least recently.
+ */
+int
+sig_secret_sha256_hex(const void *key, size_t keylen,
+    char out[SIG_SHA256_HEX + 1])
+{
+	struct sig_tls		*t;
+	struct sig_secret	*c, *old;
+	size_t			 i;
+
+	out[0] = '\0';
+	if ((t = sig_tls_get()) == NULL)
+		return -1;
+	t->clock++;
+	old = &t->secret[0];
+	for (i = 0; i < SIG_MAC_SLOTS; i++) {
+		c = &t->secret[i];
+		if (c->key != NULL && c->keylen == keylen &&
+		    CRYPTO_memcmp(c->key, key, keylen) == 0) {
+			c->used = t->clock;
+			memcpy(out, c->hex, sizeof(c->hex));
+			return 0;
+		}
+		if (c->used < old->used)
+			old = c;
+	}
+	c = old;
+	OPENSSL_clear_free(c->key, c->keylen);
+	c->key = NULL;
+	c->keylen = 0;
+	c->used = t->clock;
+	if (sig_sha256_hex(key, keylen, c->hex) == -1)
+		return -1;
+	memcpy(out, c->hex, sizeof(c->hex));
+	/* Without the copy the secret is simply hashed again next time. */
+	if ((c->key = OPENSSL_malloc(keylen > 0 ? keylen : 1)) != NULL) {
+		memcpy(c->key, key, keylen);
+		c->keylen = keylen;
+	}
+	return 0;
+}
+
 int
 sig_hmac_sha256_hex(const void *key, size_t keylen, const void *data,
     size_t len, char out[SIG_SHA256_HEX + 1])
 {
 	struct sig_tls	*t;
+	EVP_MAC_CTX	*mac;
 	unsigned char	 raw[EVP_MAX_MD_SIZE];
 	size_t		 n = 0;
 
@@ -190,9 +311,9 @@ sig_hmac_sha256_hex(const void *key, size_t keylen, const void *data,
 	/* A NULL key would mean "keep the previous key" to EVP_MAC_init. */
 	if (key == NULL)
 		key = "";
-	if (!EVP_MAC_init(t->mac, key, keylen, NULL) ||
-	    !EVP_MAC_update(t->mac, data, len) ||
-	    !EVP_MAC_final(t->mac, raw, &n, sizeof(raw)) ||
+	if ((mac = sig_hmac_ctx(t, key, keylen)) == NULL ||
+	    !EVP_MAC_update(mac, data, len) ||
+	    !EVP_MAC_final(mac, raw, &n, sizeof(raw)) ||
 	    n != SIG_SHA256_HEX / 2) {
 		log_warnx("sig: HMAC-SHA256 failed");
 		return -1;

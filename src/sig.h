@@ -16,6 +16,12 @@ int	sig_md5_hex(const void *data, size_t len, char out[SIG_MD5_HEX + 1]);
 int	sig_sha256_hex(const void *data, size_t len, char out[SIG_SHA256_HEX + 1]);
 int	sig_hmac_sha256_hex(const void *key, size_t keylen,
 	    const void *data, size_t len, char out[SIG_SHA256_HEX + 1]);
+/*
+ * sig_sha256_hex() of a configured secret, remembered by the calling
+ * thread for the next call with the same secret.  0 or -1.
+ */
+int	sig_secret_sha256_hex(const void *key, size_t keylen,
+	    char out[SIG_SHA256_HEX + 1]);
 
 /*
  * Compare the hex digest we computed (lower case, NUL-terminated) with

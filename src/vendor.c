@@ -96,6 +96,27 @@ vendor_authenticate(const struct vendor *v, const struct req *req,
 }
 
 int
+vendor_join(char *out, size_t outsz, const char *const *part, size_t n)
+{
+	size_t	 len = 0, l, i;
+
+	for (i = 0; i < n; i++) {
+		/* What glibc's printf("%s") writes for NULL, as before. */
+		const char *s = part[i] != NULL ? part[i] : "(null)";
+
+		l = strlen(s);
+		if (l >= outsz - len)
+			return -1;
+		memcpy(out + len, s, l);
+		len += l;
+	}
+	if (outsz == 0)
+		return -1;
+	out[len] = '\0';
+	return (int)len;
+}
+
+int
 vendor_check_issued(int64_t ts, int64_t now, const struct config_vendor *vc,
     struct resp *resp)
 {
@@ -194,9 +215,13 @@ vendor_check_publish(const char *qs, size_t len, const struct event *ev,
 		resp_set(resp, 403, "publish signature expired");
 		goto out;
 	}
-	n = snprintf(in, sizeof(in), "%s/%s:%s", ev->app != NULL ? ev->app : "",
-	    ev->stream != NULL ? ev->stream : "", et);
-	if (n < 0 || (size_t)n >= sizeof(in)) {
+	{
+		const char *part[] = { ev->app != NULL ? ev->app : "", "/",
+		    ev->stream != NULL ? ev->stream : "", ":", et };
+
+		n = vendor_join(in, sizeof(in), part, 5);
+	}
+	if (n < 0) {
 		resp_set(resp, 403, "publish name too long to sign");
 		goto out;
 	}

@@ -65,6 +65,13 @@ int	vendor_authenticate(const struct vendor *, const struct req *,
 
 /* Shared checks for the vendor files. */
 
+/*
+ * The n strings of part one after the other into out (outsz bytes,
+ * NUL-terminated): the length, or -1 when they do not fit.  What the
+ * signers did with snprintf("%s%s..."), without its format parsing
+ * (about 1,200 instructions a call).
+ */
+int	vendor_join(char *out, size_t outsz, const char *const *part, size_t n);
 /* Issue-time stamp: |now - ts| <= tolerance.  0, or -1 with resp set. */
 int	vendor_check_issued(int64_t ts, int64_t now,
 	    const struct config_vendor *, struct resp *);

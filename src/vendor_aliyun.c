@@ -213,8 +213,9 @@ aliyun_verify(const struct req *req, const struct msg *m, const struct event *ev
 		domain = host;
 	}
 	for (i = 0; i < vc->nkeys; i++) {
-		n = snprintf(in, sizeof(in), "%s|%s|%s", domain, tstext, vc->keys[i]);
-		if (n < 0 || (size_t)n >= sizeof(in))
+		const char *part[] = { domain, "|", tstext, "|", vc->keys[i] };
+
+		if ((n = vendor_join(in, sizeof(in), part, 5)) < 0)
 			continue;
 		if (sig_md5_hex(in, (size_t)n, hex) == 0)
 			ok |= sig_hex_equal(hex, sign, strlen(sign));

@@ -233,16 +233,18 @@ huawei_verify(const struct req *req, const struct msg *m, const struct event *ev
 
 		if (publish) {
 			/* HmacSHA256(event + domain + app + stream + auth_timestamp, key) */
-			n = snprintf(in, sizeof(in), "%s%s%s%s%s", ev->event,
-			    ev->domain, ev->app, ev->stream, tstext);
-			if (n < 0 || (size_t)n >= sizeof(in))
+			const char *part[] = { ev->event, ev->domain, ev->app,
+			    ev->stream, tstext };
+
+			if ((n = vendor_join(in, sizeof(in), part, 5)) < 0)
 				continue;
 			if (sig_hmac_sha256_hex(key, klen, in, (size_t)n, hex) == 0)
 				ok |= sig_hex_equal(hex, sign, signlen);
 			continue;
 		}
-		n = snprintf(in, sizeof(in), "%s%s", key, tstext);
-		if (n < 0 || (size_t)n >= sizeof(in))
+		const char *part[] = { key, tstext };
+
+		if ((n = vendor_join(in, sizeof(in), part, 2)) < 0)
 			continue;
 		if (vc->sign_type == CONFIG_SIGN_MD5) {
 			/* MD5(key + auth_timestamp) */

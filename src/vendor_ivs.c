@@ -62,8 +62,14 @@ ivs_identity(const struct msg *m, struct event *ev)
 	    (slash = strchr(f[5], '/')) == NULL || slash[1] == '\0' ||
 	    strchr(f[5], ':') != NULL)
 		return -1;
-	ev->domain = event_keep(ev, "%.*s.%.*s", (int)(f[5] - f[4] - 1), f[4],
-	    (int)(f[4] - f[3] - 1), f[3]);
+	{
+		/* <account>.<region> */
+		const char *part[] = { f[4], ".", f[3] };
+		size_t len[] = { (size_t)(f[5] - f[4] - 1), 1,
+		    (size_t)(f[4] - f[3] - 1) };
+
+		ev->domain = event_keep_join(ev, part, len, 3);
+	}
 	if (ev->domain == NULL)
 		return -1;
 	ev->app = "ivs";
@@ -132,8 +138,11 @@ ivs_decode_recording(const struct msg *d, int channel, struct event *ev,
 	ev->task_id = msg_str(d, "stream_id");
 	bucket = msg_str(d, "recording_s3_bucket_name");
 	prefix = msg_str(d, "recording_s3_key_prefix");
-	if (bucket != NULL && *bucket != '\0' && prefix != NULL)
-		ev->storage_path = event_keep(ev, "s3://%s/%s", bucket, prefix);
+	if (bucket != NULL && *bucket != '\0' && prefix != NULL) {
+		const char *part[] = { "s3://", bucket, "/", prefix };
+
+		ev->storage_path = event_keep_join(ev, part, NULL, 4);
+	}
 	/* Without a bucket, or too long to prefix with it: the prefix. */
 	if (ev->storage_path == NULL)
 		ev->storage_path = prefix;
@@ -234,7 +243,8 @@ ivs_verify(const struct req *req, const struct msg *m, const struct event *ev,
 		return -1;
 	}
 	for (i = 0; i < vc->nkeys; i++)
-		if (sig_sha256_hex(vc->keys[i], strlen(vc->keys[i]), want) == 0)
+		if (sig_secret_sha256_hex(vc->keys[i], strlen(vc->keys[i]),
+		    want) == 0)
 			ok |= sig_hex_equal(want, given, SIG_SHA256_HEX);
 	if (!ok) {
 		resp_set(resp, 403, "wrong %s header value", vc->header);

@@ -62,9 +62,12 @@ mux_decode_asset(const struct msg *d, struct event *ev, struct resp *resp)
 	/* A public playback id plays at stream.mux.com/<id>.m3u8. */
 	if ((pb = msg_elem(d, "playback_ids", 0)) != NULL &&
 	    msg_str(pb, "id") != NULL && msg_str(pb, "policy") != NULL &&
-	    strcmp(msg_str(pb, "policy"), "public") == 0)
-		ev->play_url = event_keep(ev, "https://stream.mux.com/%s.m3u8",
-		    msg_str(pb, "id"));
+	    strcmp(msg_str(pb, "policy"), "public") == 0) {
+		const char *part[] = { "https://stream.mux.com/",
+		    msg_str(pb, "id"), ".m3u8" };
+
+		ev->play_url = event_keep_join(ev, part, NULL, 3);
+	}
 	if (ev->kind == EVENT_RECORD_FAILED &&
 	    (errs = msg_obj(d, "errors")) != NULL) {
 		ev->error_message = msg_elem_str(errs, "messages", 0);
@@ -82,7 +85,7 @@ mux_decode(const struct req *req, const struct config_vendor *vc,
 	const struct msg	*d, *env;
 	struct msg		*m;
 	size_t			 i;
-	int			 mapped;
+	int			 mapped, removed = 0;
 
 	(void)vc;
 	if ((m = *mp = msg_parse_json(req->body, req->body_len, &err)) == NULL) {
@@ -139,7 +142,18 @@ mux_decode(const struct req *req, const struct config_vendor *vc,
 	}
 	/* The payload as received, less the credentials (SPEC section 11). */
 	for (i = 0; i < sizeof(mux_secrets) / sizeof(mux_secrets[0]); i++)
-		msg_remove(m, mux_secrets[i]);
+		removed += msg_remove(m, mux_secrets[i]);
+	/*
+	 * Without a credential the body itself is the payload, as for the
+	 * other vendors: strict JSON already (msg_parse_json), the same
+	 * jsonb as json-c's re-serialization, which cost some 19,000
+	 * instructions for a 2 kB event.
+	 */
+	if (removed == 0) {
+		ev->payload = req->body;
+		ev->payload_len = req->body_len;
+		return 0;
+	}
 	if ((ev->payload = msg_to_json(m)) == NULL) {
 		resp_set(resp, 503, "out of memory");
 		return -1;

@@ -224,8 +224,9 @@ tencent_verify(const struct req *req, const struct msg *m, const struct event *e
 	if (vendor_check_expiry(t, now, vc, resp) == -1)
 		return -1;
 	for (i = 0; i < vc->nkeys; i++) {
-		n = snprintf(in, sizeof(in), "%s%s", vc->keys[i], ttext);
-		if (n < 0 || (size_t)n >= sizeof(in))
+		const char *part[] = { vc->keys[i], ttext };
+
+		if ((n = vendor_join(in, sizeof(in), part, 2)) < 0)
 			continue;
 		if (sig_md5_hex(in, (size_t)n, hex) == 0)
 			ok |= sig_hex_equal(hex, sign, msg_strlen(m, "sign"));

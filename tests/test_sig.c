@@ -121,6 +121,46 @@ sig__wrong_key__differs(void **state)
 	assert_string_equal(a, b);
 }
 
+/* The thread's context reused with the same key: each message on its own. */
+static void
+sig__hmac_same_key__each_message(void **state)
+{
+	(void)state;
+	check_hmac("key", "The quick brown fox jumps over the lazy dog",
+	    "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8");
+	check_hmac("key", "",
+	    "5d5d139563c95b5967b9bd9a8c9b233a9dedb45072794cd232dc1b74832607d0");
+	check_hmac("key", "The quick brown fox jumps over the lazy dog",
+	    "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8");
+	/* A key that is a prefix of the last one is another key. */
+	check_hmac("ke", "",
+	    "09a1313b7ed238da3f2be656e72916f3a69c1a644135df82fcd71cd554597574");
+}
+
+/* A remembered secret's digest is the digest, for each of several secrets. */
+static void
+sig__secret_sha256__remembered(void **state)
+{
+	char	 a[SIG_SHA256_HEX + 1];
+	int	 round, i;
+	static const char *const secret[] = { "abc", "", "ab", "abd", "abc!" };
+
+	(void)state;
+	for (round = 0; round < 3; round++)
+		for (i = 0; i < 5; i++) {
+			char want[SIG_SHA256_HEX + 1];
+
+			assert_int_equal(sig_sha256_hex(secret[i],
+			    strlen(secret[i]), want), 0);
+			assert_int_equal(sig_secret_sha256_hex(secret[i],
+			    strlen(secret[i]), a), 0);
+			assert_string_equal(a, want);
+		}
+	assert_int_equal(sig_secret_sha256_hex("abc", 3, a), 0);
+	assert_string_equal(a,
+	    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
 /* Keys longer than the SHA-256 block (64 bytes) are hashed first. */
 static void
 sig__hmac_long_key__matches(void **state)
@@ -271,6 +311,8 @@ main(void)
 		cmocka_unit_test(sig__huawei_record_hmac_reading_b__matches),
 		cmocka_unit_test(sig__huawei_publish_hmac__matches),
 		cmocka_unit_test(sig__wrong_key__differs),
+		cmocka_unit_test(sig__hmac_same_key__each_message),
+		cmocka_unit_test(sig__secret_sha256__remembered),
 		cmocka_unit_test(sig__hmac_long_key__matches),
 		cmocka_unit_test(sig__empty_input__digests),
 		cmocka_unit_test(sig__hex_equal__upper_case_accepted),

@@ -24,28 +24,26 @@
 /* Longest hex digest sig_hex_equal() compares. */
 #define SIG_HEX_MAX	128
 
-/* HMAC contexts a thread keeps keyed: rotation's two keys, huawei's two readings. */
-#define SIG_MAC_SLOTS	4
+/* Keys a thread remembers: rotation's two keys, huawei's two readings. */
+#define SIG_SLOTS	4
 
-struct sig_mac {
-	EVP_MAC_CTX	*ctx;
-	unsigned char	*key;		/* a copy of the key ctx holds, or NULL */
+/*
+ * A key a thread remembers, with what it costs to derive from it: a
+ * keyed HMAC context (mac[]) or a secret's SHA-256 (secret[]).  The copy
+ * of the key is compared in constant time and cleansed when replaced.
+ */
+struct sig_slot {
+	unsigned char	*key;		/* a copy of the key, or NULL */
 	size_t		 keylen;
 	unsigned long	 used;		/* when last used, for replacing */
-};
-
-/* A configured secret's SHA-256, remembered (sig_secret_sha256_hex). */
-struct sig_secret {
-	unsigned char	*key;		/* a copy of the secret, or NULL */
-	size_t		 keylen;
-	char		 hex[SIG_SHA256_HEX + 1];
-	unsigned long	 used;
+	EVP_MAC_CTX	*ctx;		/* mac[]: keyed with key */
+	char		 hex[SIG_SHA256_HEX + 1];	/* secret[]: its SHA-256 */
 };
 
 struct sig_tls {
 	EVP_MD_CTX	*md;
-	struct sig_mac	 mac[SIG_MAC_SLOTS];
-	struct sig_secret secret[SIG_MAC_SLOTS];
+	struct sig_slot	 mac[SIG_SLOTS];
+	struct sig_slot	 secret[SIG_SLOTS];
 	unsigned long	 clock;
 };
 
@@ -64,7 +62,7 @@ sig_tls_free(void *p)
 	if (t == NULL)
 		return;
 	EVP_MD_CTX_free(t->md);
-	for (i = 0; i < SIG_MAC_SLOTS; i++) {
+	for (i = 0; i < SIG_SLOTS; i++) {
 		EVP_MAC_CTX_free(t->mac[i].ctx);
 		OPENSSL_clear_free(t->mac[i].key, t->mac[i].keylen);
 		OPENSSL_clear_free(t->secret[i].key, t->secret[i].keylen);
@@ -142,7 +140,7 @@ sig_tls_get(void)
 	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
 	    digest, 0);
 	params[1] = OSSL_PARAM_construct_end();
-	for (i = 0; i < SIG_MAC_SLOTS; i++)
+	for (i = 0; i < SIG_SLOTS; i++)
 		if ((t->mac[i].ctx = EVP_MAC_CTX_new(sig_hmac)) == NULL ||
 		    !EVP_MAC_CTX_set_params(t->mac[i].ctx, params))
 			goto fail;
@@ -204,95 +202,96 @@ sig_sha256_hex(const void *data, size_t len, char out[SIG_SHA256_HEX + 1])
 }
 
 /*
+ * The slot of slots (SIG_SLOTS of them) that holds key: 1.  Else 0, and
+ * the slot used least recently, its key forgotten, for the caller to
+ * fill and then sig_slot_keep().  Either is marked used now.
+ */
+static int
+sig_slot_find(struct sig_tls *t, struct sig_slot *slots, const void *key,
+    size_t keylen, struct sig_slot **out)
+{
+	struct sig_slot	*sl, *old = &slots[0];
+	size_t		 i;
+
+	t->clock++;
+	for (i = 0; i < SIG_SLOTS; i++) {
+		sl = &slots[i];
+		if (sl->key != NULL && sl->keylen == keylen &&
+		    CRYPTO_memcmp(sl->key, key, keylen) == 0) {
+			sl->used = t->clock;
+			*out = sl;
+			return 1;
+		}
+		if (sl->used < old->used)
+			old = sl;
+	}
+	OPENSSL_clear_free(old->key, old->keylen);
+	old->key = NULL;
+	old->keylen = 0;
+	old->used = t->clock;
+	*out = old;
+	return 0;
+}
+
+/* Remember key in sl; without the copy it is simply derived again next time. */
+static void
+sig_slot_keep(struct sig_slot *sl, const void *key, size_t keylen)
+{
+	if ((sl->key = OPENSSL_malloc(keylen > 0 ? keylen : 1)) != NULL) {
+		memcpy(sl->key, key, keylen);
+		sl->keylen = keylen;
+	}
+}
+
+/*
  * A keyed HMAC context.  Setting a key costs two SHA-256 compressions
  * of the padded key and copies of the digest state (some 6,000
  * instructions), and the configured keys are the same callback after
  * callback: EVP_MAC_init() with a NULL key only restores the keyed
- * state.  So each slot keeps a copy of the key its context holds
- * (cleansed when replaced), compared in constant time (huawei's
- * second reading keys with key + timestamp from the message); a new
- * key replaces the slot used least recently.  NULL on failure.
+ * state.  So a thread keeps SIG_SLOTS contexts keyed (huawei's second
+ * reading keys with key + timestamp from the message).  NULL on failure.
  */
 static EVP_MAC_CTX *
 sig_hmac_ctx(struct sig_tls *t, const void *key, size_t keylen)
 {
-	struct sig_mac	*m, *old = &t->mac[0];
-	size_t		 i;
+	struct sig_slot	*sl;
 
-	t->clock++;
-	for (i = 0; i < SIG_MAC_SLOTS; i++) {
-		m = &t->mac[i];
-		if (m->key != NULL && m->keylen == keylen &&
-		    CRYPTO_memcmp(m->key, key, keylen) == 0) {
-			m->used = t->clock;
-			if (EVP_MAC_init(m->ctx, NULL, 0, NULL))
-				return m->ctx;
-			old = m;	/* set the key again */
-			break;
-		}
-		if (m->used < old->used)
-			old = m;
+	if (sig_slot_find(t, t->mac, key, keylen, &sl)) {
+		if (EVP_MAC_init(sl->ctx, NULL, 0, NULL))
+			return sl->ctx;
+		/* Set the key again. */
+		OPENSSL_clear_free(sl->key, sl->keylen);
+		sl->key = NULL;
+		sl->keylen = 0;
 	}
-	m = old;
-	OPENSSL_clear_free(m->key, m->keylen);
-	m->key = NULL;
-	m->keylen = 0;
-	m->used = t->clock;
-	if (!EVP_MAC_init(m->ctx, key, keylen, NULL))
+	if (!EVP_MAC_init(sl->ctx, key, keylen, NULL))
 		return NULL;
-	/* Without the copy the slot is simply keyed again next time. */
-	if ((m->key = OPENSSL_malloc(keylen > 0 ? keylen : 1)) != NULL) {
-		memcpy(m->key, key, keylen);
-		m->keylen = keylen;
-	}
-	return m->ctx;
+	sig_slot_keep(sl, key, keylen);
+	return sl->ctx;
 }
 
 /*
  * The SHA-256 of a configured secret, which IVS compares with the hash
  * of a header so that the comparison takes the same time whatever the
  * lengths: the same few secrets are hashed on every callback (some
- * 3,000 instructions each).  A thread remembers the digests of four,
- * each with a copy of its secret compared in constant time, and hashes
- * a new one into the slot used least recently.
+ * 3,000 instructions each), so a thread remembers SIG_SLOTS digests.
  */
 int
 sig_secret_sha256_hex(const void *key, size_t keylen,
     char out[SIG_SHA256_HEX + 1])
 {
-	struct sig_tls		*t;
-	struct sig_secret	*c, *old;
-	size_t			 i;
+	struct sig_tls	*t;
+	struct sig_slot	*sl;
 
 	out[0] = '\0';
 	if ((t = sig_tls_get()) == NULL)
 		return -1;
-	t->clock++;
-	old = &t->secret[0];
-	for (i = 0; i < SIG_MAC_SLOTS; i++) {
-		c = &t->secret[i];
-		if (c->key != NULL && c->keylen == keylen &&
-		    CRYPTO_memcmp(c->key, key, keylen) == 0) {
-			c->used = t->clock;
-			memcpy(out, c->hex, sizeof(c->hex));
-			return 0;
-		}
-		if (c->used < old->used)
-			old = c;
+	if (!sig_slot_find(t, t->secret, key, keylen, &sl)) {
+		if (sig_sha256_hex(key, keylen, sl->hex) == -1)
+			return -1;
+		sig_slot_keep(sl, key, keylen);
 	}
-	c = old;
-	OPENSSL_clear_free(c->key, c->keylen);
-	c->key = NULL;
-	c->keylen = 0;
-	c->used = t->clock;
-	if (sig_sha256_hex(key, keylen, c->hex) == -1)
-		return -1;
-	memcpy(out, c->hex, sizeof(c->hex));
-	/* Without the copy the secret is simply hashed again next time. */
-	if ((c->key = OPENSSL_malloc(keylen > 0 ? keylen : 1)) != NULL) {
-		memcpy(c->key, key, keylen);
-		c->keylen = keylen;
-	}
+	memcpy(out, sl->hex, sizeof(sl->hex));
 	return 0;
 }
 

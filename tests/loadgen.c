@@ -52,7 +52,10 @@
  * p99_ms= p999_ms= max_ms= conns= lag_p50_ms= lag_p99_ms=" (achieved:
  * answers per second from the first scheduled send to the last answer;
  * conns: the most open at once; lag: how late the requests were actually
- * sent, waiting for a connection included).
+ * sent, waiting for a connection included).  -L trace writes one line per
+ * request, in schedule order: "due_ms latency_ms lag_ms status" (due from
+ * the first scheduled send; status 0: no answer), to see when a tail
+ * happened, not only how long it was.
  */
 
 static int		 port, clients = 4, per = 500, retry;
@@ -107,6 +110,7 @@ static size_t		*pace_linelen;
 static int		*pace_status;			/* 0: no answer (yet) */
 static int64_t		*pace_lat;			/* ns from scheduled send to answer */
 static int64_t		*pace_lag;			/* ns from scheduled to actual send */
+static const char	*pace_trace;			/* -L: one line per request */
 static long		 pace_sent, pace_answered;
 static int64_t		 pace_last;			/* time of the last answer */
 
@@ -795,6 +799,17 @@ pace(void)
 			bad++;
 		lat[nlat++] = pace_lat[i];
 	}
+	if (pace_trace != NULL) {
+		FILE	*tf = fopen(pace_trace, "w");
+
+		if (tf == NULL)
+			fprintf(stderr, "loadgen: %s: %s\n", pace_trace, strerror(errno));
+		for (i = 0; tf != NULL && i < pace_n; i++)
+			fprintf(tf, "%.3f %.3f %.3f %d\n", (double)(pace_due(i) - pace_t0) / 1e6,
+			    (double)pace_lat[i] / 1e6, (double)pace_lag[i] / 1e6, pace_status[i]);
+		if (tf != NULL)
+			fclose(tf);
+	}
 	qsort(lat, (size_t)nlat, sizeof(*lat), pace_cmp);
 	printf("PACED rate=%ld secs=%d sent=%ld 2xx=%ld non2xx=%ld noanswer=%ld achieved=%.0f "
 	    "p50_ms=%.2f p99_ms=%.2f p999_ms=%.2f max_ms=%.2f conns=%d",
@@ -823,7 +838,7 @@ main(int argc, char *argv[])
 	int		 ch;
 
 	dest.s_addr = htonl(INADDR_LOOPBACK);
-	while ((ch = getopt(argc, argv, "C:G:R:a:c:d:f:n:o:p:rt:u:")) != -1)
+	while ((ch = getopt(argc, argv, "C:G:L:R:a:c:d:f:n:o:p:rt:u:")) != -1)
 		switch (ch) {
 		case 'C': pace_conns_max = atoi(optarg); break;
 		case 'a':
@@ -831,6 +846,7 @@ main(int argc, char *argv[])
 				goto usage;
 			break;
 		case 'G': gen = atol(optarg); break;
+		case 'L': pace_trace = optarg; break;
 		case 'R': pace_rate = atol(optarg); break;
 		case 'c': clients = atoi(optarg); break;
 		case 'd':
@@ -876,7 +892,7 @@ usage:
 	fprintf(stderr, "usage: loadgen [-r] [-a addr] -p port [-u prefix] [-c clients] [-n per-client] "
 	    "[-d secs] [-t tag] -o out   (keys in LH_KEY_ALIYUN, LH_KEY_HUAWEI, LH_KEY_TENCENT, LH_TOKEN_JDCLOUD)\n"
 	    "       loadgen -G count -o file [-u prefix] [-t tag]\n"
-	    "       loadgen -R rate -d secs [-a addr] -p port -f file [-C conns]   (rate <= %d/s, secs <= %d, "
+	    "       loadgen -R rate -d secs [-a addr] -p port -f file [-C conns] [-L trace]   (rate <= %d/s, secs <= %d, "
 	    "conns <= %d)\n", PACE_MAX_RATE, PACE_MAX_SECS, PACE_MAX_CONNS);
 	return 2;
 }

@@ -14,13 +14,16 @@ cd "$FUZZ_DIR/build"
 [ -f Makefile ] || CC=clang "$src/configure" -q --enable-fuzz --enable-asan --enable-ubsan
 make -s -j2 fuzz/fuzz_aliyun fuzz/fuzz_huawei fuzz/fuzz_jdcloud fuzz/fuzz_tencent fuzz/fuzz_query
 make -s -j2 fuzz/fuzz_ivs fuzz/fuzz_mux
-make -s -j2 fuzz/fuzz_srs fuzz/fuzz_nginx_rtmp
+make -s -j2 fuzz/fuzz_srs fuzz/fuzz_nginx_rtmp fuzz/fuzz_json
 run() {
 	local t=$1 corpus=$FUZZ_DIR/corpus-$1
 	mkdir -p "$corpus"
 	case $t in
 	query) grep -h '^query ' "$src"/tests/data/aliyun/*.case | cut -d' ' -f2- |
 	    while read -r q; do printf '%s' "$q" >"$corpus/seed-$(printf '%s' "$q" | md5sum | cut -c1-12)"; done ;;
+	json) for c in "$src"/tests/data/*/*.case; do
+		sed -n '/^body$/,$p' "$c" | tail -n +2 >"$corpus/seed-$(basename "$(dirname "$c")")-$(basename "$c" .case)"
+	   done ;;
 	nginx_rtmp) for c in "$src"/tests/data/nginx-rtmp/*.case; do
 		sed -n '/^body$/,$p' "$c" | tail -n +2 >"$corpus/seed-$(basename "$c" .case)"
 	   done ;;
@@ -34,6 +37,6 @@ run() {
 }
 export -f run
 export FUZZ_DIR src secs
-printf '%s\n' aliyun huawei jdcloud tencent query ivs mux srs nginx_rtmp | xargs -P "$jobs" -I{} bash -c 'run {}'
+printf '%s\n' aliyun huawei jdcloud tencent query ivs mux srs nginx_rtmp json | xargs -P "$jobs" -I{} bash -c 'run {}'
 ls "$FUZZ_DIR"/crash-* 2>/dev/null && { echo "findings above"; exit 1; }
 echo "no findings"

@@ -9,7 +9,10 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <dirent.h>
+#include <json-c/json.h>
 
+#include "fixture.h"
 #include "msg.h"
 
 /* Parse a literal (its length excludes the terminating NUL only). */
@@ -488,6 +491,140 @@ msg__remove__takes_out_members(void **state)
 	msg_free(m);
 }
 
+/*
+ * What msg_json() and msg_to_json() print is json-c's serialization of
+ * the tree json-c's own tokener builds from the same text: checked for
+ * the whole message and every top-level member, and msg_str() against
+ * json-c's decoded strings.
+ */
+static void
+expect_as_jsonc(const char *buf, size_t len)
+{
+	struct json_tokener	*tok;
+	struct json_object_iter	 it;
+	json_object		*o;
+	struct msg		*m;
+	const char		*err = NULL, *s;
+	const int		 flags = JSON_C_TO_STRING_PLAIN |
+				    JSON_C_TO_STRING_NOSLASHESCAPE;
+
+	m = msg_parse_json(buf, len, &err);
+	if (m == NULL)
+		fail_msg("refused (%s): %.*s", err, (int)len, buf);
+	assert_non_null(tok = json_tokener_new());
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	o = json_tokener_parse_ex(tok, buf, (int)len);
+	assert_non_null(o);
+	assert_string_equal(msg_to_json(m), json_object_to_json_string_ext(o, flags));
+	json_object_object_foreachC(o, it) {
+		assert_string_equal(msg_json(m, it.key),
+		    json_object_to_json_string_ext(it.val, flags));
+		s = msg_str(m, it.key);
+		if (json_object_is_type(it.val, json_type_string)) {
+			assert_non_null(s);
+			assert_int_equal(msg_strlen(m, it.key),
+			    json_object_get_string_len(it.val));
+			assert_memory_equal(s, json_object_get_string(it.val),
+			    msg_strlen(m, it.key) + 1);
+		} else
+			assert_null(s);
+	}
+	json_object_put(o);
+	json_tokener_free(tok);
+	msg_free(m);
+}
+
+#define EXPECT_AS_JSONC(lit)	expect_as_jsonc((lit), sizeof(lit) - 1)
+
+static void
+msg__edge_cases__printed_as_jsonc(void **state)
+{
+	(void)state;
+	EXPECT_AS_JSONC("{\"z\":-0,\"a\":-0.0,\"b\":1E5,\"c\":1e-7,\"d\":0,"
+	    "\"e\":18446744073709551615,\"f\":-9223372036854775808,"
+	    "\"g\":9223372036854775807,\"h\":9223372036854775808,"
+	    "\"i\":1.5e300,\"j\":1e400,\"k\":-1.250,\"l\":12.0}");
+	EXPECT_AS_JSONC("{\"s\":\"\\u00e9\\n\\t\\\"\\\\\\/\\b\\f\\r\\u001f"
+	    "\\ud83d\\ude00\\u2028\\u007f\x7f\",\"\\u0061b\":\"\xc3\xa9\"}");
+	EXPECT_AS_JSONC("{}");
+	EXPECT_AS_JSONC(" {\"o\":{},\"a\":[],\"n\":[[[]],[{}],null,true,false,"
+	    "\"x\",1,{\"k\":[1,2,{\"q\":null}]}]} ");
+	EXPECT_AS_JSONC("{\"\":\"empty key\",\"t\":true,\"f\":false,\"n\":null}");
+}
+
+/* Every body of the fixtures, parsed both ways. */
+static void
+msg__fixture_bodies__printed_as_jsonc(void **state)
+{
+	const char	*vendors[] = { "aliyun", "huawei", "jdcloud", "tencent",
+			    "srs", "ivs", "mux" };
+	char		 path[1024];
+	struct dirent	*de;
+	struct fixture	*fx;
+	struct msg	*m;
+	size_t		 i, n = 0;
+	DIR		*d;
+
+	(void)state;
+	for (i = 0; i < sizeof(vendors) / sizeof(vendors[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", TEST_DATADIR, vendors[i]);
+		assert_non_null(d = opendir(path));
+		while ((de = readdir(d)) != NULL) {
+			if (strstr(de->d_name, ".case") == NULL)
+				continue;
+			snprintf(path, sizeof(path), "%s/%s/%s", TEST_DATADIR,
+			    vendors[i], de->d_name);
+			assert_non_null(fx = fixture_load(path));
+			/* Only the bodies this parser takes (others test refusals). */
+			if ((m = msg_parse_json(fx->body, fx->bodylen, NULL)) != NULL) {
+				msg_free(m);
+				expect_as_jsonc(fx->body, fx->bodylen);
+				n++;
+			}
+			fixture_free(fx);
+		}
+		closedir(d);
+	}
+	assert_true(n > 100);
+}
+
+/* A large object's repeated key is found by sorting; a query's first value wins. */
+static void
+msg__many_keys__duplicates_found(void **state)
+{
+	char		 buf[8192], *p = buf;
+	struct msg	*m;
+	const char	*err = NULL;
+	int		 i;
+
+	(void)state;
+	*p++ = '{';
+	for (i = 0; i < 200; i++)
+		p += sprintf(p, "%s\"k%d\":%d", i > 0 ? "," : "", i, i);
+	p += sprintf(p, ",\"k117\":0}");
+	assert_null(msg_parse_json(buf, (size_t)(p - buf), &err));
+	assert_string_equal(err, "duplicate key");
+	p[-10] = '}';	/* without the repeat */
+	assert_non_null(m = msg_parse_json(buf, (size_t)(p - 9 - buf), &err));
+	msg_free(m);
+	for (p = buf, i = 0; i < 100; i++)
+		p += sprintf(p, "k%d=%d&", i % 40, i);
+	assert_non_null(m = msg_parse_query(buf, (size_t)(p - buf), &err));
+	assert_string_equal(msg_str(m, "k7"), "7");
+	assert_string_equal(msg_str(m, "k39"), "39");
+	assert_string_equal(msg_to_json(m) + 1, "\"k0\":\"0\",\"k1\":\"1\","
+	    "\"k2\":\"2\",\"k3\":\"3\",\"k4\":\"4\",\"k5\":\"5\",\"k6\":\"6\","
+	    "\"k7\":\"7\",\"k8\":\"8\",\"k9\":\"9\",\"k10\":\"10\",\"k11\":\"11\","
+	    "\"k12\":\"12\",\"k13\":\"13\",\"k14\":\"14\",\"k15\":\"15\","
+	    "\"k16\":\"16\",\"k17\":\"17\",\"k18\":\"18\",\"k19\":\"19\","
+	    "\"k20\":\"20\",\"k21\":\"21\",\"k22\":\"22\",\"k23\":\"23\","
+	    "\"k24\":\"24\",\"k25\":\"25\",\"k26\":\"26\",\"k27\":\"27\","
+	    "\"k28\":\"28\",\"k29\":\"29\",\"k30\":\"30\",\"k31\":\"31\","
+	    "\"k32\":\"32\",\"k33\":\"33\",\"k34\":\"34\",\"k35\":\"35\","
+	    "\"k36\":\"36\",\"k37\":\"37\",\"k38\":\"38\",\"k39\":\"39\"}");
+	msg_free(m);
+}
+
 int
 main(void)
 {
@@ -509,6 +646,9 @@ main(void)
 		cmocka_unit_test(msg__query_bad_escape__rejected),
 		cmocka_unit_test(msg__array_elements__read),
 		cmocka_unit_test(msg__remove__takes_out_members),
+		cmocka_unit_test(msg__edge_cases__printed_as_jsonc),
+		cmocka_unit_test(msg__fixture_bodies__printed_as_jsonc),
+		cmocka_unit_test(msg__many_keys__duplicates_found),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

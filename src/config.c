@@ -49,6 +49,7 @@
 #define CONFIG_MAX_BODY_MAX	(64 * 1024 * 1024)
 #define CONFIG_THREADS_DEFAULT	8
 #define CONFIG_THREADS_MAX	64
+#define CONFIG_BATCH_MAX_DEFAULT	96	/* requests in flight, events a commit */
 #define CONFIG_SECONDS_MAX	86400
 #define CONFIG_READ_TIMEOUT_DEFAULT	10	/* seconds for a request body */
 #define CONFIG_DB_TIMEOUT_DEFAULT	5	/* seconds for each database wait */
@@ -743,7 +744,7 @@ config_new(void)
 	cfg->read_timeout = CONFIG_READ_TIMEOUT_DEFAULT;
 	cfg->db_timeout = CONFIG_DB_TIMEOUT_DEFAULT;
 	cfg->group_commit = 1;
-	cfg->batch_max = WRITER_BATCH_MAX;
+	cfg->batch_max = CONFIG_BATCH_MAX_DEFAULT;
 	if ((cfg->conninfo = strdup("")) == NULL) {
 		free(cfg);
 		return NULL;

@@ -24,17 +24,19 @@
 #include "log.h"
 #include "req.h"
 #include "resp.h"
+#include "writer.h"
 
 /* Serving threads at most (config.c bounds threads to this). */
 #define FCGI_THREADS_MAX	64
 /* Listen backlog when we open our own socket (-s). */
 #define FCGI_BACKLOG		1024
 /*
- * Requests accepted and not yet answered, per process: their events wait
- * for a commit without holding a thread (about 20 kB each, libfcgi's
- * stream buffers included).  At this many, accepting waits.
+ * Requests accepted and not yet answered, per process, at most: their
+ * events wait for a commit without holding a thread (some 45 kB of
+ * resident memory each, libfcgi's stream buffers included).  At
+ * batch_max of them (this at most), accepting waits.
  */
-#define FCGI_PENDING_MAX	256
+#define FCGI_PENDING_MAX	WRITER_BATCH_MAX
 /*
  * An accepting thread reads a body for at most this long (and each read
  * waits at most this long) before it hands the request to the reader
@@ -89,13 +91,15 @@ static struct fcgi_responder {
 	struct fcgi_job			*head;
 	struct fcgi_job			**tail;
 	size_t				 pending;	/* accepted, not answered */
+	size_t				 pending_max;	/* batch_max */
 	int				 stopping;
 	int				 started;
 	pthread_t			 thread;
 	const struct handler_ctx	*ctx;
 } fcgi_out = {
 	PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
-	PTHREAD_COND_INITIALIZER, NULL, &fcgi_out.head, 0, 0, 0, 0, NULL
+	PTHREAD_COND_INITIALIZER, NULL, &fcgi_out.head, 0, FCGI_PENDING_MAX, 0, 0, 0,
+	NULL
 };
 
 /* The reader: requests whose bodies come slowly, waited for together. */
@@ -443,7 +447,8 @@ static void
 fcgi_unreserve(size_t n)
 {
 	pthread_mutex_lock(&fcgi_out.mu);
-	if (fcgi_out.pending >= FCGI_PENDING_MAX && fcgi_out.pending - n < FCGI_PENDING_MAX)
+	if (fcgi_out.pending >= fcgi_out.pending_max &&
+	    fcgi_out.pending - n < fcgi_out.pending_max)
 		pthread_cond_broadcast(&fcgi_out.room);
 	fcgi_out.pending -= n;
 	pthread_mutex_unlock(&fcgi_out.mu);
@@ -647,6 +652,9 @@ fcgi_start(const struct handler_ctx *ctx)
 	int	 rc;
 
 	fcgi_out.ctx = ctx;
+	if (ctx->config->batch_max > 0 &&
+	    ctx->config->batch_max < FCGI_PENDING_MAX)
+		fcgi_out.pending_max = ctx->config->batch_max;
 	if ((rc = pthread_create(&fcgi_out.thread, NULL, fcgi_responder_main,
 	    NULL)) != 0) {
 		errno = rc;
@@ -740,7 +748,7 @@ fcgi_serve(const struct handler_ctx *ctx, size_t max_body)
 	while (!fcgi_stopping) {
 		/* Room for one more request in flight. */
 		pthread_mutex_lock(&fcgi_out.mu);
-		while (fcgi_out.pending >= FCGI_PENDING_MAX && !fcgi_stopping)
+		while (fcgi_out.pending >= fcgi_out.pending_max && !fcgi_stopping)
 			pthread_cond_wait(&fcgi_out.room, &fcgi_out.mu);
 		fcgi_out.pending++;
 		pthread_mutex_unlock(&fcgi_out.mu);

@@ -2,7 +2,8 @@
 # fault-db-hang.sh -- PostgreSQL that hangs instead of failing: a lock on event_keys held for 6 s,
 # then every PostgreSQL process stopped (SIGSTOP) for 6 s, under load, with [database] timeout = 1:
 # callbacks are answered within the deadline from the spool (503 without a spool), /healthz and
-# /readyz answer at once, and once PostgreSQL is back every event is stored once.
+# /readyz answer at once, and once PostgreSQL is back every event is stored once.  And a process
+# holds at most batch_max requests in flight: while its commit waits, the rest wait unaccepted.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -89,5 +90,21 @@ sleep 3.5
 pg_freeze CONT
 sleep 2
 check "$(signed after-callback)" 2500 200
+stack_stop
+
+echo "# batch_max = 2: at most 2 requests in flight while a lock holds the commit for 4 s"
+STACK_EXTRA_CONF="batch_max = 2" stack_start || { echo "FAIL - the stack did not start"; exit 1; }
+psql -X -q -c "BEGIN; LOCK TABLE livehook.event_keys IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(4); COMMIT" >/dev/null &
+lock=$!
+sleep 0.5
+pids=
+for i in 1 2 3 4 5; do signed "cap-$i" >"$out.cap$i" & pids="$pids $!"; done
+sleep 1.5
+# The listening socket's Recv-Q: connections not yet accepted.
+queued=$(ss -xlH 2>/dev/null | awk -v p="$STACK_DIR/livehook.sock" '$5 == p { print $3 }')
+[ "$queued" = 3 ] && echo "ok - 2 requests accepted, 3 waiting in the listen queue" ||
+    { echo "FAIL - ${queued:-no socket} waiting in the listen queue (want 3)"; rc=1; }
+wait "$lock" $pids
+for i in 1 2 3 4 5; do check "$(cat "$out.cap$i")" 9000 200; done
 rm -f "$out" "$out".*
 exit $rc

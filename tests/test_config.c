@@ -116,7 +116,7 @@ config__null_path__defaults(void **state)
 	assert_null(cfg->spool_dir);
 	assert_int_equal(cfg->threads, 8);
 	assert_int_equal(cfg->group_commit, 1);
-	assert_int_equal(cfg->batch_max, 256);
+	assert_int_equal(cfg->batch_max, 96);
 	assert_int_equal(cfg->read_timeout, 10);
 	assert_int_equal(cfg->db_timeout, 5);
 	assert_int_equal(cfg->nvendors, 0);

@@ -652,9 +652,8 @@ fcgi_start(const struct handler_ctx *ctx)
 	int	 rc;
 
 	fcgi_out.ctx = ctx;
-	if (ctx->config->batch_max > 0 &&
-	    ctx->config->batch_max < FCGI_PENDING_MAX)
-		fcgi_out.pending_max = ctx->config->batch_max;
+	/* 1 to WRITER_BATCH_MAX: config.c bounds it. */
+	fcgi_out.pending_max = ctx->config->batch_max;
 	if ((rc = pthread_create(&fcgi_out.thread, NULL, fcgi_responder_main,
 	    NULL)) != 0) {
 		errno = rc;

@@ -1,4 +1,4 @@
--- schema.sql -- the livehook schema for a fresh install (schema version 5).
+-- schema.sql -- the livehook schema for a fresh install (schema version 6).
 --
 -- Apply with:  psql -v ON_ERROR_STOP=1 -f sql/schema.sql
 -- It runs in one transaction and may be applied again (idempotent).
@@ -237,7 +237,10 @@ CREATE TABLE IF NOT EXISTS livehook.streams (
 	session_key	text,
 	client_ip	text,
 	CONSTRAINT streams_pkey PRIMARY KEY (vendor, domain, app, stream)
-);
+-- Room on each page for the updates ingest() makes of its rows (two per
+-- stream in a batch with a publish): without it they are never HOT and
+-- each adds an entry to streams_pkey.
+) WITH (fillfactor = 70);
 COMMENT ON TABLE livehook.streams IS 'One row per stream: its state by event time, not arrival order';
 COMMENT ON COLUMN livehook.streams.vendor IS 'Vendor';
 COMMENT ON COLUMN livehook.streams.domain IS 'Push domain';
@@ -700,31 +703,34 @@ BEGIN
 	-- the error, which needs a subtransaction for every batch.
 	IF EXISTS (SELECT 1
 	    FROM (SELECT DISTINCT to_char(v.x AT TIME ZONE 'UTC', '_YYYY_MM') AS m
-	            FROM jsonb_to_recordset(batch) AS a(received_at numeric, event_time numeric),
+	            FROM jsonb_to_recordset(batch) AS a(received_at float8, event_time float8),
 	                 LATERAL (VALUES (coalesce(to_timestamp(a.received_at / 1000), now())),
 	                                 (to_timestamp(coalesce(a.event_time, a.received_at) / 1000))) AS v(x)
 	           WHERE v.x IS NOT NULL) p,
 	         unnest(ARRAY['callbacks', 'stream_events', 'recordings', 'snapshots', 'play_events']) AS t(t)
 	   WHERE to_regclass('livehook.' || t.t || p.m) IS NULL) THEN
 		PERFORM livehook.partitions_ensure(ARRAY(
-		    SELECT v.x FROM jsonb_to_recordset(batch) AS a(received_at numeric, event_time numeric),
+		    SELECT v.x FROM jsonb_to_recordset(batch) AS a(received_at float8, event_time float8),
 		        LATERAL (VALUES (coalesce(to_timestamp(a.received_at / 1000), now())),
 		                        (to_timestamp(coalesce(a.event_time, a.received_at) / 1000))) AS v(x)));
 	END IF;
 
+	-- Times and durations are milliseconds read as float8: exact up to
+	-- 2^53 ms, and to_timestamp() and make_interval() take float8 (as
+	-- numeric they went through numeric input, division and output again).
 	WITH e AS MATERIALIZED (
 		SELECT (a.ordinality - 1)::integer AS i, a.*,
 		    nextval('livehook.callbacks_id_seq') AS cid,
 		    to_timestamp(coalesce(a.event_time, a.received_at) / 1000) AS et
 		  FROM ROWS FROM (jsonb_to_recordset(batch) AS (vendor text,
 		    kind text, auth text, event text, event_key text,
-		    remote_addr text, received_at numeric, domain text, app text,
-		    stream text, event_time numeric, session_key text,
+		    remote_addr text, received_at float8, domain text, app text,
+		    stream text, event_time float8, session_key text,
 		    client_ip text, node text, params text, error_code text,
-		    error_message text, push_duration numeric, file_key text,
+		    error_message text, push_duration float8, file_key text,
 		    format text, url text, play_url text, storage_path text,
-		    task_id text, segments jsonb, start_time numeric,
-		    end_time numeric, duration numeric, file_size bigint,
+		    task_id text, segments jsonb, start_time float8,
+		    end_time float8, duration float8, file_size bigint,
 		    width integer, height integer, payload jsonb,
 		    heartbeat_timeout integer))
 		    WITH ORDINALITY AS a
@@ -1324,7 +1330,7 @@ COMMENT ON COLUMN livehook.rejections_recent.last_seen IS 'When the latest arriv
 COMMENT ON COLUMN livehook.rejections_recent.last_remote_addr IS 'Address of the latest';
 COMMENT ON COLUMN livehook.rejections_recent.last_hour IS 'Of count, those of the last hour (NULL: none)';
 
-INSERT INTO livehook.schema_version (version) VALUES (5)
+INSERT INTO livehook.schema_version (version) VALUES (6)
 ON CONFLICT ON CONSTRAINT schema_version_pkey DO NOTHING;
 
 COMMIT;

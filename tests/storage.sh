@@ -274,6 +274,9 @@ check "  ... and the same after 003-to-004.sql (rows kept)" "$(cat "$work/views-
 PGOPTIONS="-c client_min_messages=warning" psql -q -X -v ON_ERROR_STOP=1 -d v2 -f "$top_srcdir/sql/upgrade/004-to-005.sql" >/dev/null ||
     fail "004-to-005.sql with rows"
 check "  ... and the same after 004-to-005.sql (rows kept)" "$(cat "$work/views-v2.txt")" "$(views v2)"
+PGOPTIONS="-c client_min_messages=warning" psql -q -X -v ON_ERROR_STOP=1 -d v2 -f "$top_srcdir/sql/upgrade/005-to-006.sql" >/dev/null ||
+    fail "005-to-006.sql with rows"
+check "  ... and the same after 005-to-006.sql (rows kept)" "$(cat "$work/views-v2.txt")" "$(views v2)"
 sed 's/"mx-\([0-9]*\)"/"my-\1"/; s/"stream":"mx/"stream":"my/' "$work/mixed.jsonl" >"$work/mixed2.jsonl"
 for db in v2 v3; do
 	"$client" -t 4 "$(echo "$PG_CONNINFO" | sed "s/dbname=livehook/dbname=$db/")" "$work/mixed2.jsonl" >/dev/null
@@ -383,16 +386,16 @@ check "  ... a batch that is not a list is refused" "1" \
     "$(q "SELECT livehook.count_rejections('{}')" 2>&1 | grep -c ERROR)"
 # The upgrade scripts apply again to an upgraded database without a
 # change (each in order: 003-to-004.sql carries version 4's ingest(), which
-# 004-to-005.sql replaces).
+# 004-to-005.sql replaces, and 005-to-006.sql that one).
 dump upgraded >"$work/upgraded-1.sql"
-for u in 003-to-004.sql 004-to-005.sql; do
+for u in 003-to-004.sql 004-to-005.sql 005-to-006.sql; do
 	PGOPTIONS="-c client_min_messages=warning" psql -q -X -v ON_ERROR_STOP=1 -d upgraded -f "$top_srcdir/sql/upgrade/$u" >/dev/null ||
 	    fail "$u applies again"
 done
 dump upgraded >"$work/upgraded-2.sql"
 cmp -s "$work/upgraded-1.sql" "$work/upgraded-2.sql" &&
-    ok "003-to-004.sql and 004-to-005.sql apply again, unchanged" ||
-    fail "003-to-004.sql and 004-to-005.sql apply again, unchanged"
+    ok "003-to-004.sql, 004-to-005.sql and 005-to-006.sql apply again, unchanged" ||
+    fail "003-to-004.sql, 004-to-005.sql and 005-to-006.sql apply again, unchanged"
 
 echo "# storage: $passed passed, $failed failed"
 [ "$failed" = 0 ]

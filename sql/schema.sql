@@ -976,45 +976,48 @@ BEGIN
 	END IF;
 
 	IF ev IS NOT NULL THEN
+		-- One row subquery per stream, on the row being updated: its
+		-- newest publish, and whether that session has ended.
 		UPDATE livehook.streams t
-		   SET live = x.is_live,
-		       live_since = CASE WHEN x.is_live THEN x.pt END,
-		       session_key = CASE WHEN x.pt IS NOT NULL THEN x.ps ELSE t.session_key END,
-		       client_ip = CASE WHEN x.pt IS NOT NULL THEN x.pc ELSE t.client_ip END
-		  FROM (SELECT k.vendor, k.domain, k.app, k.stream,
-		           p.event_time AS pt, p.session_key AS ps, p.client_ip AS pc,
-		           CASE WHEN p.event_time IS NULL THEN false
-		                WHEN p.session_key IS NOT NULL THEN NOT EXISTS (
-		                    SELECT 1 FROM livehook.sessions q
-		                     WHERE q.vendor = k.vendor AND q.domain = k.domain
-		                       AND q.app = k.app AND q.stream = k.stream
-		                       AND q.session_key = p.session_key
-		                       AND q.ended_at IS NOT NULL)
-		                ELSE NOT EXISTS (
-		                    SELECT 1 FROM livehook.stream_events q
-		                     WHERE q.vendor = k.vendor AND q.domain = k.domain
-		                       AND q.app = k.app AND q.stream = k.stream
-		                       AND q.event = 'unpublish'
-		                       AND q.session_key IS NULL
-		                       AND q.event_time >= p.event_time)
-		           END AS is_live
-		          FROM (SELECT DISTINCT * FROM unnest(ev, ed, ea, es)) AS k(vendor, domain, app, stream)
-		          JOIN livehook.streams st ON st.vendor = k.vendor
-		           AND st.domain = k.domain AND st.app = k.app AND st.stream = k.stream
-		          -- The newest publish: the stream's index from its
-		          -- last_publish on, in that time's partition alone (without
-		          -- the bound, a backward scan in every partition: the
-		          -- months of history made every batch slower).
-		          LEFT JOIN LATERAL (
-		               SELECT se.event_time, se.session_key, se.client_ip
-		                 FROM livehook.stream_events se
-		                WHERE se.vendor = k.vendor AND se.domain = k.domain
-		                  AND se.app = k.app AND se.stream = k.stream
-		                  AND se.event = 'publish' AND se.event_time >= st.last_publish
-		                ORDER BY se.event_time DESC, se.session_key DESC NULLS LAST
-		                LIMIT 1) p ON true) x
-		 WHERE t.vendor = x.vendor AND t.domain = x.domain
-		   AND t.app = x.app AND t.stream = x.stream
+		   SET (live, live_since, session_key, client_ip) = (
+		       SELECT x.is_live, CASE WHEN x.is_live THEN x.pt END,
+		           CASE WHEN x.pt IS NOT NULL THEN x.ps ELSE t.session_key END,
+		           CASE WHEN x.pt IS NOT NULL THEN x.pc ELSE t.client_ip END
+		         FROM (SELECT p.event_time AS pt, p.session_key AS ps, p.client_ip AS pc,
+		                  CASE WHEN p.event_time IS NULL THEN false
+		                       WHEN p.session_key IS NOT NULL THEN NOT EXISTS (
+		                           SELECT 1 FROM livehook.sessions q
+		                            WHERE q.vendor = t.vendor AND q.domain = t.domain
+		                              AND q.app = t.app AND q.stream = t.stream
+		                              AND q.session_key = p.session_key
+		                              AND q.ended_at IS NOT NULL)
+		                       ELSE NOT EXISTS (
+		                           SELECT 1 FROM livehook.stream_events q
+		                            WHERE q.vendor = t.vendor AND q.domain = t.domain
+		                              AND q.app = t.app AND q.stream = t.stream
+		                              AND q.event = 'unpublish'
+		                              AND q.session_key IS NULL
+		                              AND q.event_time >= p.event_time)
+		                  END AS is_live
+		                 FROM (VALUES (1)) AS one(x)
+		                 -- The newest publish: the stream's index from its
+		                 -- last_publish on, in that time's partition alone
+		                 -- (without the bound, a backward scan in every
+		                 -- partition: the months of history made every batch
+		                 -- slower).
+		                 LEFT JOIN LATERAL (
+		                      SELECT se.event_time, se.session_key, se.client_ip
+		                        FROM livehook.stream_events se
+		                       WHERE se.vendor = t.vendor AND se.domain = t.domain
+		                         AND se.app = t.app AND se.stream = t.stream
+		                         AND se.event = 'publish' AND se.event_time >= t.last_publish
+		                       ORDER BY se.event_time DESC, se.session_key DESC NULLS LAST
+		                       LIMIT 1) p ON true
+		               -- is_live is read twice: computed once.
+		               OFFSET 0) x)
+		  FROM (SELECT DISTINCT * FROM unnest(ev, ed, ea, es)) AS k(vendor, domain, app, stream)
+		 WHERE t.vendor = k.vendor AND t.domain = k.domain
+		   AND t.app = k.app AND t.stream = k.stream
 		   AND t.heartbeat_timeout IS NULL;
 		IF sh THEN
 			PERFORM livehook.selfhosted_live(ev, ed, ea, es, ek, etime, esk);

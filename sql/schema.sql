@@ -648,6 +648,20 @@ COMMENT ON FUNCTION livehook.selfhosted_rekey(text[], text[], text[], text[], te
 --    live while its newest publish has no unpublish of the same session
 --    where the vendor has session keys, else at or after it.  A late or
 --    repeated unpublish of an older session never closes a newer one.
+-- One event of a batch as ingest()'s later statements read it: a stream,
+-- the kind, the time and the session key (for plays the client id).  The
+-- first statement collects each group of events as one array of these
+-- (one aggregate each, instead of one per column).
+DO $$
+BEGIN
+	IF to_regtype('livehook.ingest_item') IS NULL THEN
+		CREATE TYPE livehook.ingest_item AS (vendor text, domain text,
+		    app text, stream text, kind text, t timestamptz, key text);
+	END IF;
+END
+$$;
+COMMENT ON TYPE livehook.ingest_item IS 'ingest(): one event of a batch for its later statements (stream, kind, time, session key or client id)';
+
 CREATE OR REPLACE FUNCTION livehook.ingest(batch jsonb)
 RETURNS TABLE (idx integer, result text) LANGUAGE plpgsql
 -- Every statement here looks rows up by key for a batch of at most 256
@@ -660,7 +674,14 @@ SET enable_bitmapscan = off AS $$
 #variable_conflict use_column
 DECLARE
 	fresh	integer[];
-	-- The new publish and unpublish events.
+	-- The new publish and unpublish events, plays, heartbeats (never
+	-- stored as rows) and heartbeats of viewers.
+	evr	livehook.ingest_item[];
+	pvr	livehook.ingest_item[];
+	hvr	livehook.ingest_item[];
+	qvr	livehook.ingest_item[];
+	-- The same publish and unpublish events as columns, and the
+	-- heartbeats: what the self-hosted helpers take.
 	ev	text[];
 	ed	text[];
 	ea	text[];
@@ -668,6 +689,12 @@ DECLARE
 	ek	text[];
 	etime	timestamptz[];
 	esk	text[];
+	hv	text[];
+	hd	text[];
+	ha	text[];
+	hs	text[];
+	hk	text[];
+	ht	timestamptz[];
 	-- The new files and snapshots per day, vendor and domain.
 	fday	date[];
 	fv	text[];
@@ -676,26 +703,6 @@ DECLARE
 	ftime	interval[];
 	fbytes	bigint[];
 	fsnap	bigint[];
-	-- the new plays, and the heartbeats (never stored as rows).
-	pv	text[];
-	pd	text[];
-	pa	text[];
-	ps	text[];
-	pk	text[];
-	pt	timestamptz[];
-	pc	text[];
-	hv	text[];
-	hd	text[];
-	ha	text[];
-	hs	text[];
-	hk	text[];
-	ht	timestamptz[];
-	qv	text[];
-	qd	text[];
-	qa	text[];
-	qs	text[];
-	qk	text[];
-	qt	timestamptz[];
 	sh	boolean;	-- the batch has publishes of the self-hosted servers
 BEGIN
 	-- The partitions of the batch's months, where one is missing (its
@@ -818,35 +825,23 @@ BEGIN
 		  FROM n WHERE n.kind IN ('record_file_complete', 'snapshot')
 		 GROUP BY 1, 2, 3
 	)
-	SELECT x.fresh || coalesce(h.hi, '{}') || coalesce(w.qi, '{}'), y.ev, y.ed, y.ea, y.es, y.ek, y.et, y.esk, y.sh,
+	SELECT x.fresh || coalesce(h.hi, '{}') || coalesce(w.qi, '{}'), y.evr, y.sh,
 	    z.fday, z.fv, z.fd, z.ff, z.ftime, z.fbytes, z.fsnap,
-	    q.pv, q.pd, q.pa, q.ps, q.pk, q.pt, q.pc,
-	    h.hv, h.hd, h.ha, h.hs, h.hk, h.ht,
-	    w.qv, w.qd, w.qa, w.qs, w.qk, w.qt
-	  INTO fresh, ev, ed, ea, es, ek, etime, esk, sh,
-	    fday, fv, fd, ff, ftime, fbytes, fsnap,
-	    pv, pd, pa, ps, pk, pt, pc, hv, hd, ha, hs, hk, ht,
-	    qv, qd, qa, qs, qk, qt
+	    q.pvr, h.hvr, w.qvr
+	  INTO fresh, evr, sh, fday, fv, fd, ff, ftime, fbytes, fsnap,
+	    pvr, hvr, qvr
 	  FROM (SELECT coalesce(array_agg(n.i), '{}') AS fresh FROM n) x,
-	       (SELECT array_agg(n.vendor) AS pv, array_agg(n.domain) AS pd,
-	           array_agg(n.app) AS pa, array_agg(n.stream) AS ps,
-	           array_agg(n.kind) AS pk, array_agg(n.et) AS pt,
-	           array_agg(n.session_key) AS pc
+	       (SELECT array_agg(ROW(n.vendor, n.domain, n.app, n.stream, n.kind,
+	           n.et, n.session_key)::livehook.ingest_item) AS pvr
 	          FROM n WHERE n.kind IN ('play', 'play_done')) q,
-	       (SELECT array_agg(e.i) AS hi, array_agg(e.vendor) AS hv,
-	           array_agg(e.domain) AS hd, array_agg(e.app) AS ha,
-	           array_agg(e.stream) AS hs, array_agg(e.session_key) AS hk,
-	           array_agg(e.et) AS ht
+	       (SELECT array_agg(e.i) AS hi, array_agg(ROW(e.vendor, e.domain,
+	           e.app, e.stream, e.kind, e.et, e.session_key)::livehook.ingest_item) AS hvr
 	          FROM e WHERE e.kind = 'heartbeat') h,
-	       (SELECT array_agg(e.i) AS qi, array_agg(e.vendor) AS qv,
-	           array_agg(e.domain) AS qd, array_agg(e.app) AS qa,
-	           array_agg(e.stream) AS qs, array_agg(e.session_key) AS qk,
-	           array_agg(e.et) AS qt
+	       (SELECT array_agg(e.i) AS qi, array_agg(ROW(e.vendor, e.domain,
+	           e.app, e.stream, e.kind, e.et, e.session_key)::livehook.ingest_item) AS qvr
 	          FROM e WHERE e.kind = 'play_heartbeat') w,
-	       (SELECT array_agg(n.vendor) AS ev, array_agg(n.domain) AS ed,
-	           array_agg(n.app) AS ea, array_agg(n.stream) AS es,
-	           array_agg(n.kind) AS ek, array_agg(n.et) AS et,
-	           array_agg(n.session_key) AS esk,
+	       (SELECT array_agg(ROW(n.vendor, n.domain, n.app, n.stream, n.kind,
+	           n.et, n.session_key)::livehook.ingest_item) AS evr,
 	           bool_or(n.heartbeat_timeout IS NOT NULL) AS sh
 	          FROM n WHERE n.kind IN ('publish', 'unpublish')) y,
 	       (SELECT array_agg(f.day) AS fday, array_agg(f.vendor) AS fv,
@@ -856,11 +851,16 @@ BEGIN
 	          FROM f) z;
 
 	IF sh THEN
+		SELECT array_agg(b.vendor), array_agg(b.domain), array_agg(b.app),
+		    array_agg(b.stream), array_agg(b.kind), array_agg(b.t),
+		    array_agg(b.key)
+		  INTO ev, ed, ea, es, ek, etime, esk
+		  FROM unnest(evr) AS b;
 		PERFORM livehook.selfhosted_rekey(ev, ed, ea, es, ek, etime, esk);
 	END IF;
-	IF ev IS NOT NULL OR fday IS NOT NULL OR pv IS NOT NULL THEN
+	IF evr IS NOT NULL OR fday IS NOT NULL OR pvr IS NOT NULL THEN
 		WITH b AS (
-			SELECT * FROM unnest(ev, ed, ea, es, ek, etime, esk)
+			SELECT * FROM unnest(evr)
 			    AS b(vendor, domain, app, stream, kind, t, session_key)
 		), g AS (
 			SELECT b.vendor, b.domain, b.app, b.stream, b.session_key,
@@ -954,7 +954,7 @@ BEGIN
 			           AND x.app = w.app AND x.stream = w.stream
 			           AND x.client_id = w.client_id AND x.event = 'play'
 			           AND x.event_time <= w.t), '0') ELSE '0' END
-			  FROM unnest(pv, pd, pa, ps, pk, pt, pc)
+			  FROM unnest(pvr)
 			    AS w(vendor, domain, app, stream, kind, t, client_id)
 		)
 		INSERT INTO livehook.daily_totals AS t (day, vendor, domain, slot,
@@ -975,7 +975,7 @@ BEGIN
 		       watched_time = t.watched_time + EXCLUDED.watched_time;
 	END IF;
 
-	IF ev IS NOT NULL THEN
+	IF evr IS NOT NULL THEN
 		-- One row subquery per stream, on the row being updated: its
 		-- newest publish, and whether that session has ended.
 		UPDATE livehook.streams t
@@ -1015,7 +1015,8 @@ BEGIN
 		                       LIMIT 1) p ON true
 		               -- is_live is read twice: computed once.
 		               OFFSET 0) x)
-		  FROM (SELECT DISTINCT * FROM unnest(ev, ed, ea, es)) AS k(vendor, domain, app, stream)
+		  FROM (SELECT DISTINCT b.vendor, b.domain, b.app, b.stream
+		          FROM unnest(evr) AS b) AS k
 		 WHERE t.vendor = k.vendor AND t.domain = k.domain
 		   AND t.app = k.app AND t.stream = k.stream
 		   AND t.heartbeat_timeout IS NULL;
@@ -1023,16 +1024,20 @@ BEGIN
 			PERFORM livehook.selfhosted_live(ev, ed, ea, es, ek, etime, esk);
 		END IF;
 	END IF;
-	IF hv IS NOT NULL THEN
+	IF hvr IS NOT NULL THEN
+		SELECT array_agg(b.vendor), array_agg(b.domain), array_agg(b.app),
+		    array_agg(b.stream), array_agg(b.key), array_agg(b.t)
+		  INTO hv, hd, ha, hs, hk, ht
+		  FROM unnest(hvr) AS b;
 		PERFORM livehook.selfhosted_heartbeat(hv, hd, ha, hs, hk, ht);
 	END IF;
-	IF qv IS NOT NULL THEN
+	IF qvr IS NOT NULL THEN
 		-- A viewer's heartbeat refreshes its newest play.
 		UPDATE livehook.play_events p
 		   SET last_heartbeat = greatest(p.last_heartbeat, q.t)
 		  FROM (SELECT b.vendor, b.domain, b.app, b.stream, b.client_id, max(b.t) AS t
-		          FROM unnest(qv, qd, qa, qs, qk, qt)
-		            AS b(vendor, domain, app, stream, client_id, t)
+		          FROM unnest(qvr)
+		            AS b(vendor, domain, app, stream, kind, t, client_id)
 		         WHERE b.client_id IS NOT NULL
 		         GROUP BY 1, 2, 3, 4, 5) q
 		 WHERE p.vendor = q.vendor AND p.domain = q.domain AND p.app = q.app

@@ -161,20 +161,28 @@ build(char *req, size_t sz, const char *stream, int v, long et, int seq, long no
     const char **vendor)
 {
 	char	 body[1024], in[512], sign[SIG_MD5_HEX + 1], path[256], hdr[256] = "";
+	char	 t0[32], t1[32];
 	int	 blen;
 	const char *method = "POST", *query = "";
+	struct tm tm;
+	time_t	 t;
 
 	switch (v) {
 	case 0:
 		*vendor = "huawei";
 		snprintf(in, sizeof(in), "%s%ld", k_hw, now);
 		sig_md5_hex(in, strlen(in), sign);
+		/* A file of the last minute: its month's partitions exist. */
+		t = (time_t)et - 60;
+		strftime(t0, sizeof(t0), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+		t = (time_t)et;
+		strftime(t1, sizeof(t1), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
 		blen = snprintf(body, sizeof(body), "{\"project_id\":\"p\",\"job_id\":\"job-%s\","
 		    "\"event_type\":\"RECORD_FILE_COMPLETE\",\"publish_domain\":\"push.example.com\","
 		    "\"app\":\"live\",\"stream\":\"%s\",\"record_format\":\"HLS\",\"file_size\":1000,"
-		    "\"record_duration\":60,\"start_time\":\"2024-05-01T10:00:00Z\","
-		    "\"end_time\":\"2024-05-01T10:01:00Z\",\"auth_sign\":\"%s\",\"auth_timestamp\":\"%ld\"}",
-		    stream, stream, sign, now);
+		    "\"record_duration\":60,\"start_time\":\"%s\","
+		    "\"end_time\":\"%s\",\"auth_sign\":\"%s\",\"auth_timestamp\":\"%ld\"}",
+		    stream, stream, t0, t1, sign, now);
 		snprintf(path, sizeof(path), "%s/huawei", prefix);
 		break;
 	case 1:

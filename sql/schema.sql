@@ -615,6 +615,20 @@ $$;
 COMMENT ON FUNCTION livehook.selfhosted_rekey(text[], text[], text[], text[], text[], timestamptz[], text[]) IS 'ingest(): an earlier session under a client id used again keeps its row under <key>@<start ms>';
 
 
+-- One event of a batch as ingest()'s later statements read it: a stream,
+-- the kind, the time and the session key (for plays the client id).  The
+-- first statement collects each group of events as one array of these
+-- (one aggregate each, instead of one per column).
+DO $$
+BEGIN
+	IF to_regtype('livehook.ingest_item') IS NULL THEN
+		CREATE TYPE livehook.ingest_item AS (vendor text, domain text,
+		    app text, stream text, kind text, t timestamptz, key text);
+	END IF;
+END
+$$;
+COMMENT ON TYPE livehook.ingest_item IS 'ingest(): one event of a batch for its later statements (stream, kind, time, session key or client id)';
+
 -- Store a batch of events (a JSON array as livehook's event_to_json()
 -- writes them) in the caller's transaction: one row per element of the
 -- result, idx (0-based) and 'ok' or 'duplicate'.  Idempotent on
@@ -633,7 +647,8 @@ COMMENT ON FUNCTION livehook.selfhosted_rekey(text[], text[], text[], text[], te
 --    into callbacks and their kind's table and upserts the times of their
 --    streams (which locks those streams' rows).  Before it, the
 --    partitions of a month the batch needs are created if missing
---    (partitions_ensure).
+--    (partitions_ensure).  It hands the events the later statements read
+--    over as arrays of livehook.ingest_item.
 -- 2. Sessions of those streams and the daily totals.  Keyed sessions (the
 --    vendor sends a session key) take the earliest publish and the latest
 --    unpublish.  Unkeyed ones (one per publish, ended by the first
@@ -648,20 +663,6 @@ COMMENT ON FUNCTION livehook.selfhosted_rekey(text[], text[], text[], text[], te
 --    live while its newest publish has no unpublish of the same session
 --    where the vendor has session keys, else at or after it.  A late or
 --    repeated unpublish of an older session never closes a newer one.
--- One event of a batch as ingest()'s later statements read it: a stream,
--- the kind, the time and the session key (for plays the client id).  The
--- first statement collects each group of events as one array of these
--- (one aggregate each, instead of one per column).
-DO $$
-BEGIN
-	IF to_regtype('livehook.ingest_item') IS NULL THEN
-		CREATE TYPE livehook.ingest_item AS (vendor text, domain text,
-		    app text, stream text, kind text, t timestamptz, key text);
-	END IF;
-END
-$$;
-COMMENT ON TYPE livehook.ingest_item IS 'ingest(): one event of a batch for its later statements (stream, kind, time, session key or client id)';
-
 CREATE OR REPLACE FUNCTION livehook.ingest(batch jsonb)
 RETURNS TABLE (idx integer, result text) LANGUAGE plpgsql
 -- Every statement here looks rows up by key for a batch of at most 256

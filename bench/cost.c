@@ -57,7 +57,7 @@ cost_loop_pipeline(long n)
 	struct msg		*msg;
 	struct resp		 resp;
 	struct req		 r;
-	struct buf		 json = BUF_INIT;
+	struct buf		 row = BUF_INIT;
 	char			 p[REQ_PATH_MAX];
 	const struct vendor	*v;
 	const char		*seg;
@@ -74,14 +74,14 @@ cost_loop_pipeline(long n)
 		if (req_path(&r, p, sizeof(p)) == -1 || (seg = strrchr(p, '/')) == NULL ||
 		    (v = vendor_find(seg + 1, strlen(seg + 1))) == NULL)
 			abort();
-		buf_reset(&json);
-		if (handler_prepare(cfg, &r, v, fx->token, &msg, &ev, &json, &resp) == -1) {
+		buf_reset(&row);
+		if (handler_prepare(cfg, &r, v, fx->token, &msg, &ev, &row, &resp) == -1) {
 			fprintf(stderr, "cost: %s refused: %s\n", fx->path, resp.message);
 			exit(1);
 		}
 		msg_free(msg);
 	}
-	buf_free(&json);
+	buf_free(&row);
 }
 
 void

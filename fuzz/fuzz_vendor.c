@@ -88,7 +88,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct msg		*msg = NULL;
 	struct resp		 resp;
 	struct req		 r;
-	struct buf		 json = BUF_INIT;
+	struct buf		 row = BUF_INIT;
 	char			*copy;
 	const char		*nul;
 	size_t			 qlen;
@@ -111,8 +111,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r.remote_addr = "192.0.2.1";
 	r.received_at = 1700000000000LL;
 	handler_prepare(cfg, &r, vendor, (copy[0] & 8) ? "fuzz-token" : NULL,
-	    &msg, &ev, &json, &resp);
-	buf_free(&json);
+	    &msg, &ev, &row, &resp);
+	buf_free(&row);
 	msg_free(msg);
 	free(copy);
 	return 0;

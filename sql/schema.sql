@@ -629,9 +629,11 @@ END
 $$;
 COMMENT ON TYPE livehook.ingest_item IS 'ingest(): one event of a batch for its later statements (stream, kind, time, session key or client id)';
 
--- Store a batch of events (a JSON array as livehook's event_to_json()
--- writes them) in the caller's transaction: one row per element of the
--- result, idx (0-based) and 'ok' or 'duplicate'.  Idempotent on
+-- Store a batch of events in the caller's transaction, one column of the
+-- batch per argument (element i of each array is event i; livehook sends
+-- them as binary arrays, event_to_row()): one row per event of the
+-- result, idx (0-based) and 'ok' or 'duplicate'.  ingest(jsonb) below
+-- takes the same batch as a JSON array.  Idempotent on
 -- (vendor, event_key) within the deduplication window; concurrent
 -- deliveries of one event store it once.
 --
@@ -640,8 +642,8 @@ COMMENT ON TYPE livehook.ingest_item IS 'ingest(): one event of a batch for its 
 -- under load).  Rows are locked in one order -- event keys, then streams,
 -- then daily totals, each sorted -- so two batches cannot deadlock.
 --
--- 1. The batch is read once into typed columns (jsonb_to_recordset), and
---    every element gets a callback id; event_keys takes the new keys and
+-- 1. The batch's columns are read once (unnest), and every event gets a
+--    callback id; event_keys takes the new keys and
 --    RETURNING names the elements that are not duplicates (the first of
 --    equal keys within the batch wins).  The same statement inserts those
 --    into callbacks and their kind's table and upserts the times of their
@@ -663,7 +665,18 @@ COMMENT ON TYPE livehook.ingest_item IS 'ingest(): one event of a batch for its 
 --    live while its newest publish has no unpublish of the same session
 --    where the vendor has session keys, else at or after it.  A late or
 --    repeated unpublish of an older session never closes a newer one.
-CREATE OR REPLACE FUNCTION livehook.ingest(batch jsonb)
+CREATE OR REPLACE FUNCTION livehook.ingest_rows(b_vendor text[],
+    b_kind text[], b_auth text[], b_event text[], b_event_key text[],
+    b_remote_addr text[], b_received_at float8[], b_domain text[],
+    b_app text[], b_stream text[], b_event_time float8[],
+    b_session_key text[], b_client_ip text[], b_node text[],
+    b_params text[], b_error_code text[], b_error_message text[],
+    b_push_duration float8[], b_file_key text[], b_format text[],
+    b_url text[], b_play_url text[], b_storage_path text[],
+    b_task_id text[], b_segments jsonb[], b_start_time float8[],
+    b_end_time float8[], b_duration float8[], b_file_size bigint[],
+    b_width integer[], b_height integer[], b_payload jsonb[],
+    b_heartbeat_timeout integer[])
 RETURNS TABLE (idx integer, result text) LANGUAGE plpgsql
 -- Every statement here looks rows up by key for a batch of at most 256
 -- events; a sequential scan is never the right plan, but the planner
@@ -711,14 +724,14 @@ BEGIN
 	-- the error, which needs a subtransaction for every batch.
 	IF EXISTS (SELECT 1
 	    FROM (SELECT DISTINCT to_char(v.x AT TIME ZONE 'UTC', '_YYYY_MM') AS m
-	            FROM jsonb_to_recordset(batch) AS a(received_at float8, event_time float8),
+	            FROM unnest(b_received_at, b_event_time) AS a(received_at, event_time),
 	                 LATERAL (VALUES (coalesce(to_timestamp(a.received_at / 1000), now())),
 	                                 (to_timestamp(coalesce(a.event_time, a.received_at) / 1000))) AS v(x)
 	           WHERE v.x IS NOT NULL) p,
 	         unnest(ARRAY['callbacks', 'stream_events', 'recordings', 'snapshots', 'play_events']) AS t(t)
 	   WHERE to_regclass('livehook.' || t.t || p.m) IS NULL) THEN
 		PERFORM livehook.partitions_ensure(ARRAY(
-		    SELECT v.x FROM jsonb_to_recordset(batch) AS a(received_at float8, event_time float8),
+		    SELECT v.x FROM unnest(b_received_at, b_event_time) AS a(received_at, event_time),
 		        LATERAL (VALUES (coalesce(to_timestamp(a.received_at / 1000), now())),
 		                        (to_timestamp(coalesce(a.event_time, a.received_at) / 1000))) AS v(x)));
 	END IF;
@@ -730,18 +743,22 @@ BEGIN
 		SELECT (a.ordinality - 1)::integer AS i, a.*,
 		    nextval('livehook.callbacks_id_seq') AS cid,
 		    to_timestamp(coalesce(a.event_time, a.received_at) / 1000) AS et
-		  FROM ROWS FROM (jsonb_to_recordset(batch) AS (vendor text,
-		    kind text, auth text, event text, event_key text,
-		    remote_addr text, received_at float8, domain text, app text,
-		    stream text, event_time float8, session_key text,
-		    client_ip text, node text, params text, error_code text,
-		    error_message text, push_duration float8, file_key text,
-		    format text, url text, play_url text, storage_path text,
-		    task_id text, segments jsonb, start_time float8,
-		    end_time float8, duration float8, file_size bigint,
-		    width integer, height integer, payload jsonb,
-		    heartbeat_timeout integer))
-		    WITH ORDINALITY AS a
+		  FROM unnest(b_vendor, b_kind, b_auth, b_event,
+		    b_event_key, b_remote_addr, b_received_at, b_domain,
+		    b_app, b_stream, b_event_time, b_session_key,
+		    b_client_ip, b_node, b_params, b_error_code,
+		    b_error_message, b_push_duration, b_file_key, b_format,
+		    b_url, b_play_url, b_storage_path, b_task_id,
+		    b_segments, b_start_time, b_end_time, b_duration,
+		    b_file_size, b_width, b_height, b_payload,
+		    b_heartbeat_timeout)
+		    WITH ORDINALITY AS a(vendor, kind, auth, event,
+		    event_key, remote_addr, received_at, domain, app,
+		    stream, event_time, session_key, client_ip, node,
+		    params, error_code, error_message, push_duration,
+		    file_key, format, url, play_url, storage_path, task_id,
+		    segments, start_time, end_time, duration, file_size,
+		    width, height, payload, heartbeat_timeout, ordinality)
 	), keys AS (
 		INSERT INTO livehook.event_keys (vendor, event_key, callback_id)
 		SELECT e.vendor, e.event_key, e.cid FROM e
@@ -1052,10 +1069,73 @@ BEGIN
 
 	RETURN QUERY
 	SELECT g.i, CASE WHEN g.i = ANY (fresh) THEN 'ok' ELSE 'duplicate' END
-	  FROM generate_series(0, jsonb_array_length(batch) - 1) AS g(i);
+	  FROM generate_series(0, cardinality(b_vendor) - 1) AS g(i);
 END
 $$;
-COMMENT ON FUNCTION livehook.ingest(jsonb) IS 'Stores a batch of normalized events idempotently; one round trip and a fixed number of statements per batch';
+COMMENT ON FUNCTION livehook.ingest_rows(text[], text[], text[], text[], text[], text[], float8[], text[], text[], text[], float8[], text[], text[], text[], text[], text[], text[], float8[], text[], text[], text[], text[], text[], text[], jsonb[], float8[], float8[], float8[], bigint[], integer[], integer[], jsonb[], integer[]) IS 'Stores a batch of normalized events, one array per column, idempotently; one round trip and a fixed number of statements per batch';
+
+-- The same for a batch as a JSON array of events (as event_to_json()
+-- writes them: the spool's files, livehook --drain, and callers of SQL).
+-- Each array is aggregated in the batch's order.
+CREATE OR REPLACE FUNCTION livehook.ingest(batch jsonb)
+RETURNS TABLE (idx integer, result text) LANGUAGE sql AS $$
+	SELECT r.idx, r.result
+	  FROM (SELECT array_agg(a.vendor ORDER BY a.ordinality) AS vendor,
+		    array_agg(a.kind ORDER BY a.ordinality) AS kind,
+		    array_agg(a.auth ORDER BY a.ordinality) AS auth,
+		    array_agg(a.event ORDER BY a.ordinality) AS event,
+		    array_agg(a.event_key ORDER BY a.ordinality) AS event_key,
+		    array_agg(a.remote_addr ORDER BY a.ordinality) AS remote_addr,
+		    array_agg(a.received_at ORDER BY a.ordinality) AS received_at,
+		    array_agg(a.domain ORDER BY a.ordinality) AS domain,
+		    array_agg(a.app ORDER BY a.ordinality) AS app,
+		    array_agg(a.stream ORDER BY a.ordinality) AS stream,
+		    array_agg(a.event_time ORDER BY a.ordinality) AS event_time,
+		    array_agg(a.session_key ORDER BY a.ordinality) AS session_key,
+		    array_agg(a.client_ip ORDER BY a.ordinality) AS client_ip,
+		    array_agg(a.node ORDER BY a.ordinality) AS node,
+		    array_agg(a.params ORDER BY a.ordinality) AS params,
+		    array_agg(a.error_code ORDER BY a.ordinality) AS error_code,
+		    array_agg(a.error_message ORDER BY a.ordinality) AS error_message,
+		    array_agg(a.push_duration ORDER BY a.ordinality) AS push_duration,
+		    array_agg(a.file_key ORDER BY a.ordinality) AS file_key,
+		    array_agg(a.format ORDER BY a.ordinality) AS format,
+		    array_agg(a.url ORDER BY a.ordinality) AS url,
+		    array_agg(a.play_url ORDER BY a.ordinality) AS play_url,
+		    array_agg(a.storage_path ORDER BY a.ordinality) AS storage_path,
+		    array_agg(a.task_id ORDER BY a.ordinality) AS task_id,
+		    array_agg(a.segments ORDER BY a.ordinality) AS segments,
+		    array_agg(a.start_time ORDER BY a.ordinality) AS start_time,
+		    array_agg(a.end_time ORDER BY a.ordinality) AS end_time,
+		    array_agg(a.duration ORDER BY a.ordinality) AS duration,
+		    array_agg(a.file_size ORDER BY a.ordinality) AS file_size,
+		    array_agg(a.width ORDER BY a.ordinality) AS width,
+		    array_agg(a.height ORDER BY a.ordinality) AS height,
+		    array_agg(a.payload ORDER BY a.ordinality) AS payload,
+		    array_agg(a.heartbeat_timeout ORDER BY a.ordinality) AS heartbeat_timeout
+	          FROM ROWS FROM (jsonb_to_recordset(batch) AS (vendor text,
+		    kind text, auth text, event text, event_key text,
+		    remote_addr text, received_at float8, domain text,
+		    app text, stream text, event_time float8,
+		    session_key text, client_ip text, node text,
+		    params text, error_code text, error_message text,
+		    push_duration float8, file_key text, format text,
+		    url text, play_url text, storage_path text,
+		    task_id text, segments jsonb, start_time float8,
+		    end_time float8, duration float8, file_size bigint,
+		    width integer, height integer, payload jsonb,
+		    heartbeat_timeout integer))
+	          WITH ORDINALITY AS a) c,
+	       livehook.ingest_rows(c.vendor, c.kind, c.auth, c.event,
+		    c.event_key, c.remote_addr, c.received_at, c.domain, c.app, c.stream, c.event_time,
+		    c.session_key, c.client_ip, c.node, c.params,
+		    c.error_code, c.error_message, c.push_duration,
+		    c.file_key, c.format, c.url, c.play_url, c.storage_path,
+		    c.task_id, c.segments, c.start_time, c.end_time,
+		    c.duration, c.file_size, c.width, c.height, c.payload,
+		    c.heartbeat_timeout) r
+$$;
+COMMENT ON FUNCTION livehook.ingest(jsonb) IS 'Stores a batch of normalized events (a JSON array) idempotently through ingest_rows()';
 
 -- Views: the vendor-merging layer.  Aliases are merged by a join with
 -- domain_aliases (not a subquery per row), and every view over an event
@@ -1339,7 +1419,7 @@ COMMENT ON COLUMN livehook.rejections_recent.last_seen IS 'When the latest arriv
 COMMENT ON COLUMN livehook.rejections_recent.last_remote_addr IS 'Address of the latest';
 COMMENT ON COLUMN livehook.rejections_recent.last_hour IS 'Of count, those of the last hour (NULL: none)';
 
-INSERT INTO livehook.schema_version (version) VALUES (6)
+INSERT INTO livehook.schema_version (version) VALUES (7)
 ON CONFLICT ON CONSTRAINT schema_version_pkey DO NOTHING;
 
 COMMIT;

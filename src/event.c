@@ -189,108 +189,256 @@ event_keep_join(struct event *ev, const char *const *part, const size_t *len,
 	return at;
 }
 
-/*
- * A member's name comes with its comma and colon as one literal whose
- * length the compiler knows: no strlen() and no look-back for the
- * comma per member (about a hundred instructions each on every
- * request).  Every member but the first ("vendor") follows another.
- */
-#define EVENT_NAME(n)	",\"" n "\":", sizeof(",\"" n "\":") - 1
+const struct event_column event_columns[EVENT_COLUMNS] = {
+	{ "vendor", EVENT_COL_TEXT },
+	{ "kind", EVENT_COL_TEXT },
+	{ "auth", EVENT_COL_TEXT },
+	{ "event", EVENT_COL_TEXT },
+	{ "event_key", EVENT_COL_TEXT },
+	{ "remote_addr", EVENT_COL_TEXT },
+	{ "received_at", EVENT_COL_FLOAT8 },
+	{ "domain", EVENT_COL_TEXT },
+	{ "app", EVENT_COL_TEXT },
+	{ "stream", EVENT_COL_TEXT },
+	{ "event_time", EVENT_COL_FLOAT8 },
+	{ "session_key", EVENT_COL_TEXT },
+	{ "client_ip", EVENT_COL_TEXT },
+	{ "node", EVENT_COL_TEXT },
+	{ "params", EVENT_COL_TEXT },
+	{ "error_code", EVENT_COL_TEXT },
+	{ "error_message", EVENT_COL_TEXT },
+	{ "push_duration", EVENT_COL_FLOAT8 },
+	{ "file_key", EVENT_COL_TEXT },
+	{ "format", EVENT_COL_TEXT },
+	{ "url", EVENT_COL_TEXT },
+	{ "play_url", EVENT_COL_TEXT },
+	{ "storage_path", EVENT_COL_TEXT },
+	{ "task_id", EVENT_COL_TEXT },
+	{ "segments", EVENT_COL_JSONB },
+	{ "start_time", EVENT_COL_FLOAT8 },
+	{ "end_time", EVENT_COL_FLOAT8 },
+	{ "duration", EVENT_COL_FLOAT8 },
+	{ "file_size", EVENT_COL_INT8 },
+	{ "width", EVENT_COL_INT4 },
+	{ "height", EVENT_COL_INT4 },
+	{ "payload", EVENT_COL_JSONB },
+	{ "heartbeat_timeout", EVENT_COL_INT4 },
+};
 
+/* A field's length, big-endian; (uint32_t)-1 is NULL. */
 static inline void
-event_json_strfield(struct buf *b, const char *name, size_t namelen,
-    const char *val)
+event_row_len(struct buf *b, uint32_t n)
 {
-	if (val == NULL)
-		return;
-	buf_add(b, name, namelen);
-	buf_json_str(b, val, strlen(val));
+	unsigned char	 x[4];
+
+	x[0] = n >> 24;
+	x[1] = n >> 16;
+	x[2] = n >> 8;
+	x[3] = n;
+	buf_add(b, x, sizeof(x));
 }
 
 static inline void
-event_json_numfield(struct buf *b, const char *name, size_t namelen,
-    int64_t val)
+event_row_be64(struct buf *b, uint64_t u)
 {
-	if (val == EVENT_UNSET)
-		return;
-	buf_add(b, name, namelen);
-	buf_i64(b, val);
+	unsigned char	 x[8];
+	int		 i;
+
+	for (i = 7; i >= 0; i--, u >>= 8)
+		x[i] = u & 0xff;
+	buf_add(b, x, sizeof(x));
 }
 
-/* A string that needs no escaping (our own names and the hex key). */
 static inline void
-event_json_plainfield(struct buf *b, const char *name, size_t namelen,
-    const char *val)
+event_row_text(struct buf *b, const char *s)
 {
-	buf_add(b, name, namelen);
-	buf_addc(b, '"');
-	buf_adds(b, val);
-	buf_addc(b, '"');
+	size_t	 n;
+
+	if (s == NULL) {
+		event_row_len(b, UINT32_MAX);
+		return;
+	}
+	n = strlen(s);
+	event_row_len(b, (uint32_t)n);
+	buf_add(b, s, n);
+}
+
+static inline void
+event_row_ms(struct buf *b, int64_t v)
+{
+	double		 d = (double)v;
+	uint64_t	 u;
+
+	if (v == EVENT_UNSET) {
+		event_row_len(b, UINT32_MAX);
+		return;
+	}
+	memcpy(&u, &d, sizeof(u));
+	event_row_len(b, 8);
+	event_row_be64(b, u);
+}
+
+static inline void
+event_row_i8(struct buf *b, int64_t v)
+{
+	if (v == EVENT_UNSET) {
+		event_row_len(b, UINT32_MAX);
+		return;
+	}
+	event_row_len(b, 8);
+	event_row_be64(b, (uint64_t)v);
+}
+
+/* 0, or -1 when v does not fit an int4. */
+static inline int
+event_row_i4(struct buf *b, int64_t v)
+{
+	if (v == EVENT_UNSET) {
+		event_row_len(b, UINT32_MAX);
+		return 0;
+	}
+	if (v < INT32_MIN || v > INT32_MAX)
+		return -1;
+	event_row_len(b, 4);
+	event_row_len(b, (uint32_t)(int32_t)v);
+	return 0;
+}
+
+/* JSON text as jsonb's binary format: version 1, then the text. */
+static inline void
+event_row_jsonb(struct buf *b, const char *s, size_t n)
+{
+	if (s == NULL) {
+		event_row_len(b, UINT32_MAX);
+		return;
+	}
+	event_row_len(b, (uint32_t)n + 1);
+	buf_addc(b, 1);
+	buf_add(b, s, n);
+}
+
+const char *
+event_to_row(const struct event *ev, struct buf *b, const char **bad)
+{
+	*bad = NULL;
+	/* In the order of event_columns. */
+	event_row_text(b, ev->vendor);
+	event_row_text(b, event_kind_name(ev->kind));
+	event_row_text(b, event_auth_name(ev->auth));
+	event_row_text(b, ev->event);
+	event_row_text(b, ev->key);
+	event_row_text(b, ev->remote_addr);
+	event_row_ms(b, ev->received_at);
+	event_row_text(b, ev->domain);
+	event_row_text(b, ev->app);
+	event_row_text(b, ev->stream);
+	event_row_ms(b, ev->event_time);
+	event_row_text(b, ev->session_key);
+	event_row_text(b, ev->client_ip);
+	event_row_text(b, ev->node);
+	event_row_text(b, ev->params);
+	event_row_text(b, ev->error_code);
+	event_row_text(b, ev->error_message);
+	event_row_ms(b, ev->push_duration);
+	event_row_text(b, ev->file_key);
+	event_row_text(b, ev->format[0] != '\0' ? ev->format : NULL);
+	event_row_text(b, ev->url);
+	event_row_text(b, ev->play_url);
+	event_row_text(b, ev->storage_path);
+	event_row_text(b, ev->task_id);
+	event_row_jsonb(b, ev->segments, ev->segments != NULL ?
+	    strlen(ev->segments) : 0);
+	event_row_ms(b, ev->start_time);
+	event_row_ms(b, ev->end_time);
+	event_row_ms(b, ev->duration);
+	event_row_i8(b, ev->file_size);
+	if (event_row_i4(b, ev->width) == -1)
+		*bad = "width";
+	else if (event_row_i4(b, ev->height) == -1)
+		*bad = "height";
+	if (*bad != NULL)
+		return NULL;
+	event_row_jsonb(b, ev->payload, ev->payload_len);
+	if (event_row_i4(b, ev->heartbeat_timeout) == -1) {
+		*bad = "heartbeat_timeout";
+		return NULL;
+	}
+	return b->data;
+}
+
+static uint64_t
+event_row_get(const unsigned char *p, size_t n)
+{
+	uint64_t	 u = 0;
+
+	while (n-- > 0)
+		u = u << 8 | *p++;
+	return u;
+}
+
+int
+event_row_json(const char *row, size_t len, struct buf *b)
+{
+	const unsigned char	*p = (const unsigned char *)row, *end = p + len;
+	const struct event_column *c;
+	uint32_t		 n;
+	uint64_t		 u;
+	double			 d;
+
+	buf_addc(b, '{');
+	for (c = event_columns; c < event_columns + EVENT_COLUMNS; c++) {
+		if (end - p < 4)
+			return -1;
+		n = (uint32_t)event_row_get(p, 4);
+		p += 4;
+		if (n == UINT32_MAX)
+			continue;
+		if ((size_t)(end - p) < n)
+			return -1;
+		buf_json_key(b, c->name);
+		switch (c->type) {
+		case EVENT_COL_TEXT:
+			buf_json_str(b, (const char *)p, n);
+			break;
+		case EVENT_COL_FLOAT8:
+			if (n != 8)
+				return -1;
+			u = event_row_get(p, 8);
+			memcpy(&d, &u, sizeof(d));
+			buf_i64(b, (int64_t)d);
+			break;
+		case EVENT_COL_INT8:
+			if (n != 8)
+				return -1;
+			buf_i64(b, (int64_t)event_row_get(p, 8));
+			break;
+		case EVENT_COL_INT4:
+			if (n != 4)
+				return -1;
+			buf_i64(b, (int32_t)(uint32_t)event_row_get(p, 4));
+			break;
+		case EVENT_COL_JSONB:
+			if (n < 1 || *p != 1)
+				return -1;
+			buf_add(b, p + 1, n - 1);
+			break;
+		}
+		p += n;
+	}
+	buf_addc(b, '}');
+	return p == end ? 0 : -1;
 }
 
 void
 event_to_json(const struct event *ev, struct buf *b)
 {
-	buf_addc(b, '{');
-	if (ev->vendor != NULL) {
-		buf_adds(b, "\"vendor\":");
-		buf_json_str(b, ev->vendor, strlen(ev->vendor));
-		event_json_plainfield(b, EVENT_NAME("kind"),
-		    event_kind_name(ev->kind));
-	} else
-		event_json_plainfield(b, "\"kind\":", sizeof("\"kind\":") - 1,
-		    event_kind_name(ev->kind));
-	event_json_plainfield(b, EVENT_NAME("auth"), event_auth_name(ev->auth));
-	event_json_strfield(b, EVENT_NAME("event"), ev->event);
-	event_json_plainfield(b, EVENT_NAME("event_key"), ev->key);
-	event_json_strfield(b, EVENT_NAME("remote_addr"), ev->remote_addr);
-	event_json_numfield(b, EVENT_NAME("received_at"), ev->received_at);
-	event_json_strfield(b, EVENT_NAME("domain"), ev->domain);
-	event_json_strfield(b, EVENT_NAME("app"), ev->app);
-	event_json_strfield(b, EVENT_NAME("stream"), ev->stream);
-	event_json_numfield(b, EVENT_NAME("event_time"), ev->event_time);
-	if (ev->event_time_received)
-		buf_add(b, ",\"event_time_received\":true",
-		    sizeof(",\"event_time_received\":true") - 1);
-	else
-		buf_add(b, ",\"event_time_received\":false",
-		    sizeof(",\"event_time_received\":false") - 1);
+	struct buf	 row = BUF_INIT;
+	const char	*bad;
 
-	event_json_strfield(b, EVENT_NAME("session_key"), ev->session_key);
-	event_json_numfield(b, EVENT_NAME("heartbeat_timeout"),
-	    ev->heartbeat_timeout);
-	event_json_strfield(b, EVENT_NAME("client_ip"), ev->client_ip);
-	event_json_strfield(b, EVENT_NAME("node"), ev->node);
-	event_json_strfield(b, EVENT_NAME("params"), ev->params);
-	event_json_strfield(b, EVENT_NAME("error_code"), ev->error_code);
-	event_json_strfield(b, EVENT_NAME("error_message"), ev->error_message);
-	event_json_numfield(b, EVENT_NAME("push_duration"), ev->push_duration);
-
-	event_json_strfield(b, EVENT_NAME("file_key"), ev->file_key);
-	if (ev->format[0] != '\0')
-		event_json_strfield(b, EVENT_NAME("format"), ev->format);
-	event_json_strfield(b, EVENT_NAME("url"), ev->url);
-	event_json_strfield(b, EVENT_NAME("play_url"), ev->play_url);
-	event_json_strfield(b, EVENT_NAME("storage_path"), ev->storage_path);
-	event_json_strfield(b, EVENT_NAME("task_id"), ev->task_id);
-	if (ev->segments != NULL) {
-		/* Already JSON text (msg_json of the vendor's array). */
-		buf_add(b, EVENT_NAME("segments"));
-		buf_adds(b, ev->segments);
-	}
-	event_json_numfield(b, EVENT_NAME("start_time"), ev->start_time);
-	event_json_numfield(b, EVENT_NAME("end_time"), ev->end_time);
-	event_json_numfield(b, EVENT_NAME("duration"), ev->duration);
-	event_json_numfield(b, EVENT_NAME("file_size"), ev->file_size);
-	event_json_numfield(b, EVENT_NAME("width"), ev->width);
-	event_json_numfield(b, EVENT_NAME("height"), ev->height);
-
-	if (ev->payload != NULL) {
-		/* The message as received: strict JSON already (msg_parse_json). */
-		buf_add(b, EVENT_NAME("payload"));
-		buf_add(b, ev->payload, ev->payload_len);
-	}
-	buf_addc(b, '}');
+	if (event_to_row(ev, &row, &bad) == NULL || row.failed ||
+	    event_row_json(row.data, row.len, b) == -1)
+		b->failed = 1;
+	buf_free(&row);
 }
 
 /* Read exactly n digits at *p into *out.  0 or -1. */

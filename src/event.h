@@ -134,9 +134,44 @@ const char	*event_keep_join(struct event *, const char *const *part,
 		    const size_t *len, size_t n);
 
 /*
- * Append the event as one JSON object, the element format that the
- * database function livehook.ingest() reads (sql/schema.sql).
+ * The columns of a row, in the order of livehook.ingest_rows()'s
+ * arguments (sql/schema.sql), and how each is sent.
  */
+enum event_column_type {
+	EVENT_COL_TEXT,
+	EVENT_COL_FLOAT8,	/* milliseconds: exact below 2^53 */
+	EVENT_COL_INT8,
+	EVENT_COL_INT4,
+	EVENT_COL_JSONB,
+};
+
+#define EVENT_COLUMNS	33
+
+struct event_column {
+	const char		*name;	/* the argument without "b_", the JSON member */
+	enum event_column_type	 type;
+};
+
+extern const struct event_column	event_columns[EVENT_COLUMNS];
+
+/*
+ * Append the event as one row: for each of event_columns in order a
+ * 4-byte big-endian length (-1: NULL) and the value in PostgreSQL's
+ * binary format (text as it is; float8 and integers big-endian; jsonb as
+ * version 1 and its text) -- an element of the binary array that
+ * store.c sends for the column.  NULL with *bad the column when a number
+ * does not fit its column (an int4 out of range); else b's data.
+ */
+const char	*event_to_row(const struct event *, struct buf *, const char **bad);
+
+/*
+ * Append the row (event_to_row, len bytes) as one JSON object, the
+ * element format that livehook.ingest(jsonb) reads: the spool's files.
+ * 0, or -1 when the row is not one.
+ */
+int		 event_row_json(const char *row, size_t len, struct buf *);
+
+/* event_to_row, then event_row_json: the event as a JSON object. */
 void		 event_to_json(const struct event *, struct buf *);
 
 /*

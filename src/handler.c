@@ -171,8 +171,9 @@ handler_metrics(const struct handler_ctx *ctx, struct resp *resp)
 int
 handler_prepare(const struct config *cfg, const struct req *req,
     const struct vendor *v, const char *token, struct msg **msg,
-    struct event *ev, struct buf *json, struct resp *resp)
+    struct event *ev, struct buf *row, struct resp *resp)
 {
+	const char		*bad;
 	struct config_vendor	 vc;
 
 	*msg = NULL;
@@ -215,8 +216,11 @@ handler_prepare(const struct config *cfg, const struct req *req,
 		resp_set(resp, 503, "cannot compute the event key");
 		return -1;
 	}
-	event_to_json(ev, json);
-	if (json->failed) {
+	if (event_to_row(ev, row, &bad) == NULL) {
+		resp_set(resp, 400, "%s out of range", bad);
+		return -1;
+	}
+	if (row->failed) {
 		resp_set(resp, 503, "out of memory");
 		return -1;
 	}
@@ -229,8 +233,10 @@ handler_prepare(const struct config *cfg, const struct req *req,
  */
 static void
 handler_result(const struct handler_ctx *ctx, enum store_result res,
-    const struct buf *json, struct resp *resp, enum metrics_outcome *outcome)
+    const struct buf *row, struct resp *resp, enum metrics_outcome *outcome)
 {
+	struct buf	 json = BUF_INIT;
+
 	switch (res) {
 	case STORE_OK:
 		resp_set(resp, 200, "ok");
@@ -245,12 +251,17 @@ handler_result(const struct handler_ctx *ctx, enum store_result res,
 		break;
 	case STORE_RETRY:
 	default:
-		if (ctx->spool != NULL && spool_put(ctx->spool, json->data, json->len) == 0) {
+		/* The spool keeps the JSON element that ingest(jsonb) reads. */
+		if (ctx->spool != NULL &&
+		    event_row_json(row->data, row->len, &json) == 0 &&
+		    !json.failed &&
+		    spool_put(ctx->spool, json.data, json.len) == 0) {
 			resp_set(resp, 200, "ok");
 			*outcome = METRICS_SPOOLED;
 		}
 		else
 			resp_set(resp, 503, "event could not be made durable");
+		buf_free(&json);
 		break;
 	}
 }
@@ -328,7 +339,7 @@ handler_end(const struct req *req, struct handler_call *call,
 		}
 		metrics_request(vendor, call->kind, outcome, resp->status, usec);
 	}
-	buf_free(&call->json);
+	buf_free(&call->row);
 }
 
 /*
@@ -346,10 +357,10 @@ handler_begin(const struct handler_ctx *ctx, const struct req *req,
 	memset(call, 0, sizeof(*call));
 	if (handler_route(ctx, req, call->path, &call->vendor, &call->token,
 	    &call->probe, resp) == 1 && handler_prepare(ctx->config, req,
-	    call->vendor, call->token, &msg, &ev, &call->json, resp) == 0) {
+	    call->vendor, call->token, &msg, &ev, &call->row, resp) == 0) {
 		call->kind = event_kind_name(ev.kind);
-		call->item.json = call->json.data;
-		call->item.len = call->json.len;
+		call->item.row = call->row.data;
+		call->item.len = call->row.len;
 		rc = 1;
 		/* answered success, nothing to store (SPEC 11). */
 		if (ev.kind == EVENT_IGNORE) {
@@ -370,7 +381,7 @@ handler_run(const struct handler_ctx *ctx, const struct req *req, struct resp *r
 	struct handler_call	 call;
 
 	if (handler_begin(ctx, req, resp, &call) == 1) {
-		call.item.res = writer_submit(ctx->writer, call.item.json,
+		call.item.res = writer_submit(ctx->writer, call.item.row,
 		    call.item.len);
 		handler_finish(ctx, req, &call, resp);
 	}
@@ -394,6 +405,6 @@ void
 handler_finish(const struct handler_ctx *ctx, const struct req *req,
     struct handler_call *call, struct resp *resp)
 {
-	handler_result(ctx, call->item.res, &call->json, resp, &call->outcome);
+	handler_result(ctx, call->item.res, &call->row, resp, &call->outcome);
 	handler_end(req, call, resp);
 }

@@ -19,7 +19,7 @@
  */
 struct handler_call {
 	struct writer_item	 item;
-	struct buf		 json;
+	struct buf		 row;		/* event_to_row */
 	char			 path[REQ_PATH_MAX];
 	const struct vendor	*vendor;
 	const char		*token;		/* points into path */
@@ -61,12 +61,13 @@ void	handler_finish(const struct handler_ctx *, const struct req *,
  * Everything a callback of vendor v needs before the database, with no
  * I/O: the vendor's settings, method and body checks, decode,
  * authentication (token: the path token or NULL), the event time, the
- * event key and the JSON that livehook.ingest() takes, appended to json.
+ * event key and the row that livehook.ingest_rows() takes, appended to
+ * row (event_to_row).
  * Returns 0, or -1 with resp set.  Either way *msg is the caller's to
  * msg_free, after ev, whose strings point into it.
  */
 int	handler_prepare(const struct config *, const struct req *,
 	    const struct vendor *, const char *token, struct msg **,
-	    struct event *, struct buf *json, struct resp *);
+	    struct event *, struct buf *row, struct resp *);
 
 #endif

@@ -12,6 +12,8 @@
 
 #include <libpq-fe.h>
 
+#include "buf.h"
+#include "event.h"
 #include "log.h"
 #include "store.h"
 
@@ -207,14 +209,16 @@ store_conn(struct store *s)
  * failure, never the rows.  Called with mu held.
  */
 static PGresult *
-store_exec(struct store *s, PGconn *c, const char *what, const char *query,
-    int nparams, const char *const *values)
+store_exec_params(struct store *s, PGconn *c, const char *what,
+    const char *query, int nparams, const Oid *types,
+    const char *const *values, const int *lengths, const int *formats)
 {
 	PGresult	*r, *res = NULL;
 	int64_t		 deadline = store_now_ms() + s->timeout_ms;
 	int		 rc;
 
-	if (!PQsendQueryParams(c, query, nparams, NULL, values, NULL, NULL, 0))
+	if (!PQsendQueryParams(c, query, nparams, types, values, lengths,
+	    formats, 0))
 		return NULL;
 	while ((rc = PQflush(c)) == 1) {
 		if ((rc = store_wait(c, POLLIN | POLLOUT, deadline)) <= 0)
@@ -251,6 +255,15 @@ lost:
 	return NULL;
 }
 
+/* store_exec_params with text parameters of types the server infers. */
+static PGresult *
+store_exec(struct store *s, PGconn *c, const char *what, const char *query,
+    int nparams, const char *const *values)
+{
+	return store_exec_params(s, c, what, query, nparams, NULL, values,
+	    NULL, NULL);
+}
+
 /* Forget a connection whose state is unknown; log once. */
 static void
 store_lost(struct store *s, const char *what, PGresult *res)
@@ -281,21 +294,21 @@ store_data_error(const PGresult *res)
  * One round trip: the function inserts every element in the statement's
  * own transaction.  Returns 0 (res filled), 1 for a data error, -1.
  */
+/*
+ * The outcome of ingest()'s statement r (freed here) for a batch of n:
+ * 0 (res filled), 1 for a data error, -1 (the connection is lost or its
+ * state unknown).
+ */
 static int
-store_ingest(struct store *s, const char *batch, size_t n, enum store_result *res)
+store_result_rows(struct store *s, PGresult *r, size_t n, enum store_result *res)
 {
-	const char	*values[1] = { batch };
-	PGconn		*c;
-	PGresult	*r;
+	PGconn		*c = s->conn;
 	size_t		 i;
 	int		 rows, idx, rc = -1;
 
-	if ((c = store_conn(s)) == NULL)
-		return -1;
-	r = store_exec(s, c, "ingest",
-	    "SELECT idx, result FROM livehook.ingest($1::jsonb)", 1, values);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		if (r != NULL && PQstatus(c) == CONNECTION_OK && store_data_error(r)) {
+		if (r != NULL && c != NULL && PQstatus(c) == CONNECTION_OK &&
+		    store_data_error(r)) {
 			/*
 			 * The primary message only: DETAIL and CONTEXT of a
 			 * data error quote the payload, which is not logged.
@@ -324,6 +337,23 @@ store_ingest(struct store *s, const char *batch, size_t n, enum store_result *re
 out:
 	PQclear(r);
 	return rc;
+}
+
+/*
+ * One round trip: the function inserts every element in the statement's
+ * own transaction.  Returns 0 (res filled), 1 for a data error, -1.
+ */
+static int
+store_ingest(struct store *s, const char *batch, size_t n, enum store_result *res)
+{
+	const char	*values[1] = { batch };
+	PGconn		*c;
+
+	if ((c = store_conn(s)) == NULL)
+		return -1;
+	return store_result_rows(s, store_exec(s, c, "ingest",
+	    "SELECT idx, result FROM livehook.ingest($1::jsonb)", 1, values),
+	    n, res);
 }
 
 /*
@@ -410,6 +440,160 @@ out:
 	free(start);
 	free(end);
 	free(one);
+	return rc == -1 ? -1 : 0;
+}
+
+/*
+ * The array type and element type of each column type (pg_type.dat:
+ * built-in OIDs do not change).
+ */
+static const struct {
+	Oid	 array;
+	Oid	 elem;
+} store_types[] = {
+	[EVENT_COL_TEXT] = { 1009, 25 },	/* text[] */
+	[EVENT_COL_FLOAT8] = { 1022, 701 },	/* float8[] */
+	[EVENT_COL_INT8] = { 1016, 20 },	/* int8[] */
+	[EVENT_COL_INT4] = { 1007, 23 },	/* int4[] */
+	[EVENT_COL_JSONB] = { 3807, 3802 },	/* jsonb[] */
+};
+
+static void
+store_be32(struct buf *b, uint32_t n)
+{
+	unsigned char	 x[4] = { n >> 24, n >> 16, n >> 8, n };
+
+	buf_add(b, x, sizeof(x));
+}
+
+/*
+ * The n rows as one binary array per column, in a (array_recv's format:
+ * dimensions, flags, element type, size and lower bound, then each
+ * element as it is in the row), their starts in off.  Hand-written
+ * because libpq has no encoder for binary arrays.  0, or -1 when a row
+ * is short or memory ran out.
+ */
+static int
+store_columns(struct buf *a, size_t *off, const char *const *rows,
+    const size_t *lens, size_t n, size_t *cur)
+{
+	size_t		 i, j;
+	uint32_t	 len;
+
+	buf_reset(a);
+	for (i = 0; i < n; i++)
+		cur[i] = 0;
+	for (j = 0; j < EVENT_COLUMNS; j++) {
+		off[j] = a->len;
+		store_be32(a, 1);
+		store_be32(a, 0);
+		store_be32(a, store_types[event_columns[j].type].elem);
+		store_be32(a, (uint32_t)n);
+		store_be32(a, 1);
+		for (i = 0; i < n; i++) {
+			const unsigned char *p = (const unsigned char *)rows[i] + cur[i];
+
+			if (lens[i] - cur[i] < 4)
+				return -1;
+			len = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+			    (uint32_t)p[2] << 8 | p[3];
+			if (len != UINT32_MAX && lens[i] - cur[i] - 4 < len)
+				return -1;
+			len = len == UINT32_MAX ? 4 : len + 4;
+			buf_add(a, p, len);
+			cur[i] += len;
+		}
+	}
+	for (i = 0; i < n; i++)
+		if (cur[i] != lens[i])
+			return -1;
+	return a->failed ? -1 : 0;
+}
+
+/*
+ * One round trip: ingest_rows() inserts the rows in the statement's own
+ * transaction.  Returns 0 (res filled), 1 for a data error, -1.
+ */
+static int
+store_ingest_rows(struct store *s, const char *const *rows,
+    const size_t *lens, size_t n, enum store_result *res)
+{
+	static char	 query[512];
+	static Oid	 types[EVENT_COLUMNS];
+	static int	 formats[EVENT_COLUMNS];
+	const char	*values[EVENT_COLUMNS];
+	int		 lengths[EVENT_COLUMNS];
+	size_t		 off[EVENT_COLUMNS], *cur, i;
+	struct buf	 a = BUF_INIT;
+	int		 rc = -1;
+
+	if (query[0] == '\0') {
+		/* Once; under mu, so no other thread sees it half made. */
+		size_t q = (size_t)snprintf(query, sizeof(query),
+		    "SELECT idx, result FROM livehook.ingest_rows(");
+
+		for (i = 0; i < EVENT_COLUMNS; i++) {
+			types[i] = store_types[event_columns[i].type].array;
+			formats[i] = 1;
+			q += (size_t)snprintf(query + q, sizeof(query) - q,
+			    "%s$%zu", i > 0 ? ", " : "", i + 1);
+		}
+		snprintf(query + q, sizeof(query) - q, ")");
+	}
+	if ((cur = calloc(n, sizeof(*cur))) == NULL ||
+	    store_columns(&a, off, rows, lens, n, cur) == -1) {
+		log_warnx("store: a batch of %zu rows: %s", n, cur == NULL ||
+		    a.failed ? "out of memory" : "a row is not one");
+		goto out;
+	}
+	for (i = 0; i < EVENT_COLUMNS; i++) {
+		values[i] = a.data + off[i];
+		lengths[i] = (int)((i + 1 < EVENT_COLUMNS ? off[i + 1] : a.len) - off[i]);
+	}
+	rc = store_result_rows(s, store_exec_params(s, s->conn, "ingest",
+	    query, EVENT_COLUMNS, types, values, lengths, formats), n, res);
+out:
+	free(cur);
+	buf_free(&a);
+	return rc;
+}
+
+int
+store_insert_rows(struct store *s, const char *const *rows, const size_t *lens,
+    size_t n, enum store_result *res)
+{
+	size_t		 i;
+	int		 rc;
+
+	pthread_mutex_lock(&s->mu);
+	if (store_conn(s) == NULL)
+		rc = -1;
+	else
+		rc = store_ingest_rows(s, rows, lens, n, res);
+	if (rc == 1 && n == 1) {
+		res[0] = STORE_ERR;
+		rc = 0;
+	}
+	if (rc == 1) {
+		/* One bad event: try each alone so that only it fails. */
+		rc = 0;
+		for (i = 0; i < n; i++) {
+			int	 r1 = store_conn(s) == NULL ? -1 :
+			    store_ingest_rows(s, &rows[i], &lens[i], 1, &res[i]);
+
+			if (r1 == 1)
+				res[i] = STORE_ERR;
+			else if (r1 == -1) {
+				/* The server went away meanwhile: the rest are unknown. */
+				for (; i < n; i++)
+					res[i] = STORE_RETRY;
+			}
+		}
+	}
+	if (rc == -1)
+		for (i = 0; i < n; i++)
+			res[i] = STORE_RETRY;
+	pthread_mutex_unlock(&s->mu);
 	return rc == -1 ? -1 : 0;
 }
 

@@ -12,7 +12,7 @@ enum store_result {
 };
 
 /* The schema version this build writes to (sql/schema.sql). */
-#define STORE_SCHEMA_VERSION	6
+#define STORE_SCHEMA_VERSION	7
 
 struct store;
 
@@ -29,7 +29,7 @@ void		 store_free(struct store *);
 
 /*
  * Insert a batch in one transaction and one round trip.  batch is a JSON
- * array of events (event_to_json), n elements.  On return res[i] holds the
+ * array of events (event_row_json), n elements.  On return res[i] holds the
  * outcome of element i.  If the database rejects the batch as a whole for
  * one bad event, each event is tried alone so that only it fails.
  * Returns 0 when the transaction committed, -1 when nothing is known to
@@ -37,6 +37,14 @@ void		 store_free(struct store *);
  */
 int		 store_insert(struct store *, const char *batch, size_t batchlen,
 		    size_t n, enum store_result *res);
+
+/*
+ * The same for n rows (event_to_row: rows[i], lens[i] bytes), sent to
+ * livehook.ingest_rows() as one binary array per column: what the
+ * writer commits.  store_insert() takes the spool's JSON.
+ */
+int		 store_insert_rows(struct store *, const char *const *rows,
+		    const size_t *lens, size_t n, enum store_result *res);
 
 /*
  * 1 when the database answers now (reconnecting if needed), else 0;

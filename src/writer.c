@@ -34,7 +34,8 @@ struct writer {
 	pthread_t		 thread;
 
 	/* Used by the writer thread only (or under mu without a thread). */
-	struct buf		 batch;
+	const char		*rows[WRITER_BATCH_MAX];
+	size_t			 lens[WRITER_BATCH_MAX];
 	enum store_result	 res[WRITER_BATCH_MAX];
 	struct buf		 rejections;	/* reject_take's JSON */
 	int64_t			 flushed_ms;	/* monotonic: the last flush */
@@ -83,21 +84,12 @@ writer_commit(struct writer *w, struct writer_item *items, size_t n)
 	size_t			 i;
 	int64_t			 t0;
 
-	buf_reset(&w->batch);
-	buf_addc(&w->batch, '[');
 	for (it = items, i = 0; i < n; it = it->next, i++) {
-		if (i > 0)
-			buf_addc(&w->batch, ',');
-		buf_add(&w->batch, it->json, it->len);
+		w->rows[i] = it->row;
+		w->lens[i] = it->len;
 	}
-	buf_addc(&w->batch, ']');
 	t0 = writer_now_us();
-	if (w->batch.failed) {
-		log_warnx("writer: out of memory for a batch of %zu", n);
-		for (i = 0; i < n; i++)
-			w->res[i] = STORE_RETRY;
-	} else if (store_insert(w->store, w->batch.data, w->batch.len, n,
-	    w->res) == -1) {
+	if (store_insert_rows(w->store, w->rows, w->lens, n, w->res) == -1) {
 		for (i = 0; i < n; i++)
 			w->res[i] = STORE_RETRY;
 	}
@@ -301,7 +293,6 @@ writer_free(struct writer *w)
 	pthread_mutex_destroy(&w->mu);
 	pthread_cond_destroy(&w->work);
 	pthread_cond_destroy(&w->done);
-	buf_free(&w->batch);
 	buf_free(&w->rejections);
 	free(w);
 }
@@ -336,12 +327,12 @@ writer_enqueue(struct writer *w, struct writer_item *it)
 }
 
 enum store_result
-writer_submit(struct writer *w, const char *json, size_t len)
+writer_submit(struct writer *w, const char *row, size_t len)
 {
 	struct writer_item	 it;
 
 	memset(&it, 0, sizeof(it));
-	it.json = json;
+	it.row = row;
 	it.len = len;
 	it.res = STORE_RETRY;
 	it.sync = 1;

@@ -20,7 +20,7 @@ struct writer;
  * its request) until the writer hands it back with res set.
  */
 struct writer_item {
-	const char		*json;		/* its element, event_to_json */
+	const char		*row;		/* its row, event_to_row */
 	size_t			 len;
 	enum store_result	 res;		/* set when handed back */
 	struct writer_item	*next;		/* the writer's; the list handed back */
@@ -57,9 +57,9 @@ void			 writer_free(struct writer *);
 int			 writer_enqueue(struct writer *, struct writer_item *);
 
 /*
- * Store one event (its JSON element) and wait until its transaction has
- * committed or failed.  Thread-safe.
+ * Store one event (its row, event_to_row) and wait until its transaction
+ * has committed or failed.  Thread-safe.
  */
-enum store_result	 writer_submit(struct writer *, const char *json, size_t len);
+enum store_result	 writer_submit(struct writer *, const char *row, size_t len);
 
 #endif

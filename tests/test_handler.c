@@ -13,7 +13,9 @@
 
 #include <cmocka.h>
 
+#include "buf.h"
 #include "config.h"
+#include "event.h"
 #include "handler.h"
 #include "log.h"
 #include "req.h"
@@ -30,12 +32,18 @@ static int		 fake_ready = 1;
 static size_t		 fake_submits;
 static char		 fake_json[8192];
 
+/* The event's row, seen as the JSON element the spool would keep. */
 enum store_result
-__wrap_writer_submit(struct writer *w, const char *json, size_t len)
+__wrap_writer_submit(struct writer *w, const char *row, size_t len)
 {
+	struct buf	 b = BUF_INIT;
+
 	(void)w;
 	fake_submits++;
-	snprintf(fake_json, sizeof(fake_json), "%.*s", (int)len, json);
+	assert_int_equal(event_row_json(row, len, &b), 0);
+	assert_false(b.failed);
+	snprintf(fake_json, sizeof(fake_json), "%s", b.data);
+	buf_free(&b);
 	return fake_result;
 }
 

@@ -191,6 +191,61 @@ event__to_json__writes_set_fields_only(void **state)
 	buf_free(&b);
 }
 
+static void
+event__to_row__binary_elements_and_refuses_int4_overflow(void **state)
+{
+	struct event	 ev;
+	struct buf	 b = BUF_INIT;
+	const char	*bad;
+	/* received_at 1583676745000 ms as a big-endian IEEE double. */
+	const unsigned char	 ms[12] = { 0, 0, 0, 8, 0x42, 0x77, 0x0b, 0xa7,
+	    0xd6, 0x52, 0x80, 0x00 };
+	const unsigned char	*p;
+	size_t			 i, n;
+
+	(void)state;
+	huawei_event(&ev);
+	ev.received_at = 1583676745000LL;
+	ev.width = 1280;
+	ev.payload = "{}";
+	ev.payload_len = 2;
+	assert_non_null(event_to_row(&ev, &b, &bad));
+	assert_null(bad);
+	/* The columns in order: walk to received_at (the seventh). */
+	p = (const unsigned char *)b.data;
+	for (i = 0; i < 6; i++) {
+		n = (size_t)p[0] << 24 | (size_t)p[1] << 16 | (size_t)p[2] << 8 | p[3];
+		p += 4 + (n == 0xffffffff ? 0 : n);
+	}
+	assert_memory_equal(p, ms, sizeof(ms));
+	/* NULLs are 0xffffffff; the row reads back as JSON without them. */
+	buf_reset(&b);
+	ev.width = (int64_t)INT32_MAX + 1;
+	assert_null(event_to_row(&ev, &b, &bad));
+	assert_string_equal(bad, "width");
+	ev.width = 1280;
+	ev.heartbeat_timeout = INT32_MIN - 1LL;
+	buf_reset(&b);
+	assert_null(event_to_row(&ev, &b, &bad));
+	assert_string_equal(bad, "heartbeat_timeout");
+	ev.heartbeat_timeout = EVENT_UNSET;
+	buf_reset(&b);
+	assert_non_null(event_to_row(&ev, &b, &bad));
+	/* A row cut short is not one. */
+	{
+		struct buf	 j = BUF_INIT;
+
+		assert_int_equal(event_row_json(b.data, b.len - 1, &j), -1);
+		buf_reset(&j);
+		assert_int_equal(event_row_json(b.data, b.len, &j), 0);
+		assert_non_null(strstr(j.data, "\"width\":1280"));
+		assert_non_null(strstr(j.data, "\"received_at\":1583676745000"));
+		assert_null(strstr(j.data, "height"));
+		buf_free(&j);
+	}
+	buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -202,6 +257,7 @@ main(void)
 		cmocka_unit_test(event__parse_time__rfc3339),
 		cmocka_unit_test(event__key__ignores_delivery_fields_but_not_identity),
 		cmocka_unit_test(event__to_json__writes_set_fields_only),
+		cmocka_unit_test(event__to_row__binary_elements_and_refuses_int4_overflow),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,6 +13,8 @@
 
 #include <cmocka.h>
 
+#include <json-c/json.h>
+
 #include "config.h"
 #include "event.h"
 #include "fixture.h"
@@ -91,6 +93,96 @@ field(const struct event *ev, const char *name, char *buf)
 }
 
 /*
+ * The row handler_prepare made (event_to_row), read back as the spool's
+ * JSON (event_row_json), against the event itself, column by column:
+ * a column sent in another's place, or in the wrong format, is a
+ * mismatch.  Returns the number of mismatches (printed).
+ */
+static int
+row_check(const char *path, const struct event *ev, const struct buf *row)
+{
+	const struct { const char *n; const char *s; int64_t v; int json; } want[] = {
+		{ "vendor", ev->vendor, 0, 0 },
+		{ "kind", event_kind_name(ev->kind), 0, 0 },
+		{ "auth", event_auth_name(ev->auth), 0, 0 },
+		{ "event", ev->event, 0, 0 },
+		{ "event_key", ev->key, 0, 0 },
+		{ "remote_addr", ev->remote_addr, 0, 0 },
+		{ "received_at", NULL, ev->received_at, 0 },
+		{ "domain", ev->domain, 0, 0 },
+		{ "app", ev->app, 0, 0 },
+		{ "stream", ev->stream, 0, 0 },
+		{ "event_time", NULL, ev->event_time, 0 },
+		{ "session_key", ev->session_key, 0, 0 },
+		{ "client_ip", ev->client_ip, 0, 0 },
+		{ "node", ev->node, 0, 0 },
+		{ "params", ev->params, 0, 0 },
+		{ "error_code", ev->error_code, 0, 0 },
+		{ "error_message", ev->error_message, 0, 0 },
+		{ "push_duration", NULL, ev->push_duration, 0 },
+		{ "file_key", ev->file_key, 0, 0 },
+		{ "format", ev->format[0] ? ev->format : NULL, 0, 0 },
+		{ "url", ev->url, 0, 0 },
+		{ "play_url", ev->play_url, 0, 0 },
+		{ "storage_path", ev->storage_path, 0, 0 },
+		{ "task_id", ev->task_id, 0, 0 },
+		{ "segments", ev->segments, 0, 1 },
+		{ "start_time", NULL, ev->start_time, 0 },
+		{ "end_time", NULL, ev->end_time, 0 },
+		{ "duration", NULL, ev->duration, 0 },
+		{ "file_size", NULL, ev->file_size, 0 },
+		{ "width", NULL, ev->width, 0 },
+		{ "height", NULL, ev->height, 0 },
+		{ "payload", ev->payload, 0, 1 },
+		{ "heartbeat_timeout", NULL, ev->heartbeat_timeout, 0 },
+	};
+	struct buf		 json = BUF_INIT;
+	struct json_object	*o, *v, *w;
+	size_t			 i;
+	int			 bad = 0, number, has;
+
+	assert_int_equal(sizeof(want) / sizeof(want[0]), EVENT_COLUMNS);
+	assert_int_equal(event_row_json(row->data, row->len, &json), 0);
+	assert_non_null(o = json_tokener_parse(json.data));
+	for (i = 0; i < EVENT_COLUMNS; i++) {
+		assert_string_equal(event_columns[i].name, want[i].n);
+		number = event_columns[i].type != EVENT_COL_TEXT &&
+		    event_columns[i].type != EVENT_COL_JSONB;
+		has = json_object_object_get_ex(o, want[i].n, &v);
+		if (number ? want[i].v == EVENT_UNSET : want[i].s == NULL) {
+			if (has) {
+				fprintf(stderr, "%s: row: %s is not NULL\n", path, want[i].n);
+				bad++;
+			}
+		} else if (!has) {
+			fprintf(stderr, "%s: row: %s is NULL\n", path, want[i].n);
+			bad++;
+		} else if (number) {
+			if (json_object_get_int64(v) != want[i].v) {
+				fprintf(stderr, "%s: row: %s = %lld, expected %lld\n",
+				    path, want[i].n, (long long)json_object_get_int64(v),
+				    (long long)want[i].v);
+				bad++;
+			}
+		} else if (want[i].json) {
+			w = json_tokener_parse(want[i].s);
+			if (!json_object_equal(v, w)) {
+				fprintf(stderr, "%s: row: %s differs\n", path, want[i].n);
+				bad++;
+			}
+			json_object_put(w);
+		} else if (strcmp(json_object_get_string(v), want[i].s) != 0) {
+			fprintf(stderr, "%s: row: %s = \"%s\", expected \"%s\"\n",
+			    path, want[i].n, json_object_get_string(v), want[i].s);
+			bad++;
+		}
+	}
+	json_object_put(o);
+	buf_free(&json);
+	return bad;
+}
+
+/*
  * Run one case as handler.c does (decode, settings for the domain,
  * authenticate, key).  Returns the number of mismatches (printed).
  */
@@ -101,7 +193,7 @@ run_case(const char *vendor, const char *path)
 	const struct vendor	*v;
 	struct config		*cfg = NULL;
 	struct event		 ev;
-	struct buf		 json = BUF_INIT;
+	struct buf		 row = BUF_INIT;
 	struct msg		*msg = NULL;
 	struct resp		 resp;
 	struct req		 r;
@@ -135,8 +227,12 @@ run_case(const char *vendor, const char *path)
 	r.body = fx->body;
 	r.body_len = fx->bodylen;
 	r.received_at = fx->now * 1000;
-	if (handler_prepare(cfg, &r, v, fx->token, &msg, &ev, &json, &resp) == 0)
+	if (handler_prepare(cfg, &r, v, fx->token, &msg, &ev, &row, &resp) == 0) {
 		resp_set(&resp, 200, "ok");
+		/* The event's row, as long as the event's strings live. */
+		if (ev.kind != EVENT_IGNORE)
+			bad += row_check(path, &ev, &row);
+	}
 	if ((want = fixture_expect(fx, "status")) == NULL) {
 		fprintf(stderr, "%s: no expected status\n", path);
 		bad++;
@@ -195,7 +291,7 @@ run_case(const char *vendor, const char *path)
 		bad++;
 	}
 	msg_free(msg);
-	buf_free(&json);
+	buf_free(&row);
 	config_free(cfg);
 	fixture_free(fx);
 	return bad;

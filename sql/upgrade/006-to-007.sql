@@ -5,7 +5,7 @@
 -- changes.
 --
 --  * The new livehook.ingest_rows() takes a batch as one array per
---    column (livehook 0.7 sends them as binary arrays), so that
+--    column (livehook's writer sends them as binary arrays), so that
 --    PostgreSQL no longer parses the normalized fields of every event as
 --    jsonb and reads them back out of it; only the payloads are jsonb.
 --    Its statements are ingest()'s of version 6.

@@ -25,7 +25,7 @@
 --    (unmapped "other" messages), its only unique key is (id, received_at),
 --    and the event tables reach it by callback_id.
 --  * Deduplication lives in event_keys, distributed by "event_key": its
---    key (vendor, event_key) contains it, so the conflict check of a
+--    key (event_key, vendor) contains it, so the conflict check of a
 --    redelivery is a single-shard insert whichever host sent it.
 --  * daily_totals by "domain" (its key (day, vendor, domain, slot)); a day
 --    of usage per domain is one shard.

@@ -90,7 +90,11 @@ CREATE TABLE IF NOT EXISTS livehook.event_keys (
 	event_key	text NOT NULL,
 	callback_id	bigint NOT NULL,
 	first_seen	timestamptz NOT NULL DEFAULT now(),
-	CONSTRAINT event_keys_pkey PRIMARY KEY (vendor, event_key)
+	-- The key first: a B-tree comparison stops at the first column that
+	-- differs, and the vendor is nearly always equal (every column after
+	-- a text one is read without a cached offset).  So for the streams'
+	-- keys below: stream, app, domain, vendor.
+	CONSTRAINT event_keys_pkey PRIMARY KEY (event_key, vendor)
 );
 COMMENT ON TABLE livehook.event_keys IS 'Deduplication: one row per distinct event seen within the deduplication window (settings dedup_days), kept apart so the event tables can be partitioned by time';
 COMMENT ON COLUMN livehook.event_keys.vendor IS 'Vendor of the event';
@@ -136,7 +140,7 @@ COMMENT ON COLUMN livehook.stream_events.height IS 'Video height, pixels';
 COMMENT ON COLUMN livehook.stream_events.error_code IS 'Vendor error or reason code';
 COMMENT ON COLUMN livehook.stream_events.error_message IS 'Vendor error or reason text';
 COMMENT ON COLUMN livehook.stream_events.push_duration IS 'How long the push lasted, where the vendor says';
-CREATE INDEX IF NOT EXISTS stream_events_stream_idx ON livehook.stream_events (vendor, domain, app, stream, event_time);
+CREATE INDEX IF NOT EXISTS stream_events_stream_idx ON livehook.stream_events (stream, app, domain, vendor, event_time);
 CREATE INDEX IF NOT EXISTS stream_events_time_idx ON livehook.stream_events (event_time);
 -- The failures dashboard's rows by their time, without reading the rest.
 CREATE INDEX IF NOT EXISTS stream_events_error_idx ON livehook.stream_events (event_time)
@@ -193,7 +197,7 @@ COMMENT ON COLUMN livehook.recordings.height IS 'Video height, pixels';
 COMMENT ON COLUMN livehook.recordings.segments IS 'Marked segments (JD Cloud clip recordings)';
 COMMENT ON COLUMN livehook.recordings.task_id IS 'Vendor recording task';
 COMMENT ON COLUMN livehook.recordings.error_message IS 'Why a recording failed';
-CREATE INDEX IF NOT EXISTS recordings_stream_idx ON livehook.recordings (vendor, domain, app, stream, event_time);
+CREATE INDEX IF NOT EXISTS recordings_stream_idx ON livehook.recordings (stream, app, domain, vendor, event_time);
 CREATE INDEX IF NOT EXISTS recordings_time_idx ON livehook.recordings (event_time);
 CREATE INDEX IF NOT EXISTS recordings_failed_idx ON livehook.recordings (event_time)
     WHERE event = 'record_failed' OR error_message IS NOT NULL;
@@ -236,7 +240,7 @@ CREATE TABLE IF NOT EXISTS livehook.streams (
 	last_unpublish	timestamptz,
 	session_key	text,
 	client_ip	text,
-	CONSTRAINT streams_pkey PRIMARY KEY (vendor, domain, app, stream)
+	CONSTRAINT streams_pkey PRIMARY KEY (stream, app, domain, vendor)
 -- Room on each page for the updates ingest() makes of its rows (two per
 -- stream in a batch with a publish): without it they are never HOT and
 -- each adds an entry to streams_pkey.
@@ -281,8 +285,8 @@ COMMENT ON COLUMN livehook.sessions.stream IS 'Stream name';
 COMMENT ON COLUMN livehook.sessions.session_key IS 'Session key; NULL where the vendor has none (then one row per publish, paired with unpublishes by time order)';
 COMMENT ON COLUMN livehook.sessions.started_at IS 'Earliest publish of the session; NULL while only its unpublish is known';
 COMMENT ON COLUMN livehook.sessions.ended_at IS 'Its unpublish (keyed: the latest; unkeyed: the first before the next publish), NULL while live';
-CREATE UNIQUE INDEX IF NOT EXISTS sessions_key_idx ON livehook.sessions (vendor, domain, app, stream, session_key);
-CREATE INDEX IF NOT EXISTS sessions_stream_idx ON livehook.sessions (vendor, domain, app, stream, started_at)
+CREATE UNIQUE INDEX IF NOT EXISTS sessions_key_idx ON livehook.sessions (stream, app, domain, vendor, session_key);
+CREATE INDEX IF NOT EXISTS sessions_stream_idx ON livehook.sessions (stream, app, domain, vendor, started_at)
     WHERE session_key IS NULL;
 CREATE INDEX IF NOT EXISTS sessions_started_at_idx ON livehook.sessions (started_at);
 
@@ -354,7 +358,7 @@ COMMENT ON COLUMN livehook.play_events.client_id IS 'The server''s id of the vie
 COMMENT ON COLUMN livehook.play_events.client_ip IS 'Viewer address';
 COMMENT ON COLUMN livehook.play_events.params IS 'Play URL query parameters';
 COMMENT ON COLUMN livehook.play_events.last_heartbeat IS 'A play: the newest heartbeat of the viewer (nginx-rtmp update_play)';
-CREATE INDEX IF NOT EXISTS play_events_client_idx ON livehook.play_events (vendor, domain, app, stream, client_id, event_time);
+CREATE INDEX IF NOT EXISTS play_events_client_idx ON livehook.play_events (stream, app, domain, vendor, client_id, event_time);
 CREATE INDEX IF NOT EXISTS play_events_time_idx ON livehook.play_events (event_time);
 -- Heartbeats (nginx-rtmp update_publish, SRS on_hls) and the vendor's timeout.
 ALTER TABLE livehook.streams ADD COLUMN IF NOT EXISTS last_heartbeat timestamptz;
@@ -365,7 +369,7 @@ ALTER TABLE livehook.sessions ADD COLUMN IF NOT EXISTS last_heartbeat timestampt
 ALTER TABLE livehook.sessions ADD COLUMN IF NOT EXISTS duplicate boolean NOT NULL DEFAULT false;
 COMMENT ON COLUMN livehook.sessions.last_heartbeat IS 'Newest heartbeat of this session';
 COMMENT ON COLUMN livehook.sessions.duplicate IS 'A publish while another session of the stream was live (refused by the server as busy): never the live session unless it sends a heartbeat';
-CREATE INDEX IF NOT EXISTS sessions_open_idx ON livehook.sessions (vendor, domain, app, stream)
+CREATE INDEX IF NOT EXISTS sessions_open_idx ON livehook.sessions (stream, app, domain, vendor)
     WHERE ended_at IS NULL;
 ALTER TABLE livehook.daily_totals ADD COLUMN IF NOT EXISTS plays bigint NOT NULL DEFAULT 0;
 ALTER TABLE livehook.daily_totals ADD COLUMN IF NOT EXISTS watched_time interval NOT NULL DEFAULT '0';

@@ -12,8 +12,55 @@
 --  * ingest(jsonb) takes the same JSON array as before and hands its
 --    columns to ingest_rows(): the spool's files, livehook --drain and
 --    SQL callers are unchanged.
+--  * The keys of event_keys and of the streams' indexes (streams,
+--    sessions, stream_events, recordings, play_events) are rebuilt with
+--    the event key, or the stream, first: a B-tree comparison stops at
+--    the first column that differs, and the vendor, which came first,
+--    is nearly always equal.  The same lookups, fewer comparisons.  This
+--    reads those tables and holds their writes until it commits, as long
+--    as building their indexes takes: ingest() waits meanwhile.
+--  Together about 20% fewer PostgreSQL instructions per event at 30
+--  events a batch (bench/ingest-micro -I, ingest_rows as livehook calls
+--  it, against ingest() of version 6).
 
 BEGIN;
+
+-- Each index whose first column is not the one named: dropped and made
+-- again as def says (a constraint through its table).
+DO $$
+DECLARE
+	r	record;
+BEGIN
+	FOR r IN SELECT * FROM (VALUES
+	    ('event_keys_pkey', 'event_key',
+	     'ALTER TABLE livehook.event_keys DROP CONSTRAINT event_keys_pkey, ADD CONSTRAINT event_keys_pkey PRIMARY KEY (event_key, vendor)'),
+	    ('streams_pkey', 'stream',
+	     'ALTER TABLE livehook.streams DROP CONSTRAINT streams_pkey, ADD CONSTRAINT streams_pkey PRIMARY KEY (stream, app, domain, vendor)'),
+	    ('stream_events_stream_idx', 'stream',
+	     'DROP INDEX livehook.stream_events_stream_idx; CREATE INDEX stream_events_stream_idx ON livehook.stream_events (stream, app, domain, vendor, event_time)'),
+	    ('recordings_stream_idx', 'stream',
+	     'DROP INDEX livehook.recordings_stream_idx; CREATE INDEX recordings_stream_idx ON livehook.recordings (stream, app, domain, vendor, event_time)'),
+	    ('sessions_key_idx', 'stream',
+	     'DROP INDEX livehook.sessions_key_idx; CREATE UNIQUE INDEX sessions_key_idx ON livehook.sessions (stream, app, domain, vendor, session_key)'),
+	    ('sessions_stream_idx', 'stream',
+	     'DROP INDEX livehook.sessions_stream_idx; CREATE INDEX sessions_stream_idx ON livehook.sessions (stream, app, domain, vendor, started_at) WHERE session_key IS NULL'),
+	    ('sessions_open_idx', 'stream',
+	     'DROP INDEX livehook.sessions_open_idx; CREATE INDEX sessions_open_idx ON livehook.sessions (stream, app, domain, vendor) WHERE ended_at IS NULL'),
+	    ('play_events_client_idx', 'stream',
+	     'DROP INDEX livehook.play_events_client_idx; CREATE INDEX play_events_client_idx ON livehook.play_events (stream, app, domain, vendor, client_id, event_time)'))
+	    AS v(name, first, def)
+	LOOP
+		IF (SELECT a.attname
+		      FROM pg_index i
+		      JOIN pg_class c ON c.oid = i.indexrelid
+		      JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+		     WHERE c.relname = r.name
+		       AND c.relnamespace = 'livehook'::regnamespace) IS DISTINCT FROM r.first THEN
+			EXECUTE r.def;
+		END IF;
+	END LOOP;
+END
+$$;
 
 -- Store a batch of events in the caller's transaction, one column of the
 -- batch per argument (element i of each array is event i; livehook sends

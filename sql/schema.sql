@@ -1078,7 +1078,7 @@ END
 $$;
 COMMENT ON FUNCTION livehook.ingest_rows(text[], text[], text[], text[], text[], text[], float8[], text[], text[], text[], float8[], text[], text[], text[], text[], text[], text[], float8[], text[], text[], text[], text[], text[], text[], jsonb[], float8[], float8[], float8[], bigint[], integer[], integer[], jsonb[], integer[]) IS 'Stores a batch of normalized events, one array per column, idempotently; one round trip and a fixed number of statements per batch';
 
--- The same for a batch as a JSON array of events (as event_to_json()
+-- The same for a batch as a JSON array of events (as event_row_json()
 -- writes them: the spool's files, livehook --drain, and callers of SQL).
 -- Each array is aggregated in the batch's order.
 CREATE OR REPLACE FUNCTION livehook.ingest(batch jsonb)

@@ -142,6 +142,10 @@ check "  ... a redelivery alone is a duplicate" "0|duplicate" \
     "$(q "SELECT * FROM livehook.ingest('[$(ev publish d-1 1714600090000)]')")"
 check "  ... and the stream keeps its times" "f|2024-05-01 21:46:40+00|2024-05-01 21:47:40+00" \
     "$(q "SELECT live, last_publish AT TIME ZONE 'UTC' || '+00', last_event_time AT TIME ZONE 'UTC' || '+00' FROM livehook.streams WHERE stream = 'twice'")"
+check "  ... a redelivery first and a new event: each answer at its index" "0|duplicate
+1|ok" "$(q "SELECT * FROM livehook.ingest('[$(ev publish d-1 1714600091000),$(ev unpublish d-3 1714600095000)]')")"
+check "  ... and the new one stored with its own columns" "unpublish|2024-05-01 21:48:15+00" \
+    "$(q "SELECT kind, received_at AT TIME ZONE 'UTC' || '+00' FROM livehook.callbacks WHERE event_key = 'd-3'")"
 
 # 5. A bad event in a batch fails alone; the others are stored.
 printf '%s\n' "$(sed -n '2p' "$data/scenario.jsonl" | sed 's/"hw-pub"/"bad-0"/')" \

@@ -1,4 +1,4 @@
--- schema.sql -- the livehook schema for a fresh install (schema version 6).
+-- schema.sql -- the livehook schema for a fresh install (schema version 7).
 --
 -- Apply with:  psql -v ON_ERROR_STOP=1 -f sql/schema.sql
 -- It runs in one transaction and may be applied again (idempotent).
@@ -633,6 +633,20 @@ END
 $$;
 COMMENT ON TYPE livehook.ingest_item IS 'ingest(): one event of a batch for its later statements (stream, kind, time, session key or client id)';
 
+-- The new files and snapshots of a batch per day, vendor and domain, as
+-- ingest_rows()'s first statement hands them to the daily totals (one
+-- aggregate instead of one per column).
+DO $$
+BEGIN
+	IF to_regtype('livehook.ingest_total') IS NULL THEN
+		CREATE TYPE livehook.ingest_total AS (day date, vendor text,
+		    domain text, files bigint, recorded interval, bytes bigint,
+		    snaps bigint);
+	END IF;
+END
+$$;
+COMMENT ON TYPE livehook.ingest_total IS 'ingest_rows(): the files and snapshots of a batch per day, vendor and domain, for the daily totals';
+
 -- Store a batch of events in the caller's transaction, one column of the
 -- batch per argument (element i of each array is event i; livehook sends
 -- them as binary arrays, event_to_row()): one row per event of the
@@ -714,13 +728,7 @@ DECLARE
 	hk	text[];
 	ht	timestamptz[];
 	-- The new files and snapshots per day, vendor and domain.
-	fday	date[];
-	fv	text[];
-	fd	text[];
-	ff	bigint[];
-	ftime	interval[];
-	fbytes	bigint[];
-	fsnap	bigint[];
+	ftot	livehook.ingest_total[];
 	sh	boolean;	-- the batch has publishes of the self-hosted servers
 BEGIN
 	-- The partitions of the batch's months, where one is missing (its
@@ -847,29 +855,24 @@ BEGIN
 		  FROM n WHERE n.kind IN ('record_file_complete', 'snapshot')
 		 GROUP BY 1, 2, 3
 	)
-	SELECT x.fresh || coalesce(h.hi, '{}') || coalesce(w.qi, '{}'), y.evr, y.sh,
-	    z.fday, z.fv, z.fd, z.ff, z.ftime, z.fbytes, z.fsnap,
-	    q.pvr, h.hvr, w.qvr
-	  INTO fresh, evr, sh, fday, fv, fd, ff, ftime, fbytes, fsnap,
-	    pvr, hvr, qvr
+	SELECT x.fresh, y.evr, y.sh, z.ftot, q.pvr, h.hvr, w.qvr
+	  INTO fresh, evr, sh, ftot, pvr, hvr, qvr
 	  FROM (SELECT coalesce(array_agg(n.i), '{}') AS fresh FROM n) x,
 	       (SELECT array_agg(ROW(n.vendor, n.domain, n.app, n.stream, n.kind,
 	           n.et, n.session_key)::livehook.ingest_item) AS pvr
 	          FROM n WHERE n.kind IN ('play', 'play_done')) q,
-	       (SELECT array_agg(e.i) AS hi, array_agg(ROW(e.vendor, e.domain,
+	       (SELECT array_agg(ROW(e.vendor, e.domain,
 	           e.app, e.stream, e.kind, e.et, e.session_key)::livehook.ingest_item) AS hvr
 	          FROM e WHERE e.kind = 'heartbeat') h,
-	       (SELECT array_agg(e.i) AS qi, array_agg(ROW(e.vendor, e.domain,
+	       (SELECT array_agg(ROW(e.vendor, e.domain,
 	           e.app, e.stream, e.kind, e.et, e.session_key)::livehook.ingest_item) AS qvr
 	          FROM e WHERE e.kind = 'play_heartbeat') w,
 	       (SELECT array_agg(ROW(n.vendor, n.domain, n.app, n.stream, n.kind,
 	           n.et, n.session_key)::livehook.ingest_item) AS evr,
 	           bool_or(n.heartbeat_timeout IS NOT NULL) AS sh
 	          FROM n WHERE n.kind IN ('publish', 'unpublish')) y,
-	       (SELECT array_agg(f.day) AS fday, array_agg(f.vendor) AS fv,
-	           array_agg(f.domain) AS fd, array_agg(f.files) AS ff,
-	           array_agg(f.recorded) AS ftime, array_agg(f.bytes) AS fbytes,
-	           array_agg(f.snaps) AS fsnap
+	       (SELECT array_agg(ROW(f.day, f.vendor, f.domain, f.files,
+	           f.recorded, f.bytes, f.snaps)::livehook.ingest_total) AS ftot
 	          FROM f) z;
 
 	IF sh THEN
@@ -880,7 +883,7 @@ BEGIN
 		  FROM unnest(evr) AS b;
 		PERFORM livehook.selfhosted_rekey(ev, ed, ea, es, ek, etime, esk);
 	END IF;
-	IF evr IS NOT NULL OR fday IS NOT NULL OR pvr IS NOT NULL THEN
+	IF evr IS NOT NULL OR ftot IS NOT NULL OR pvr IS NOT NULL THEN
 		WITH b AS (
 			SELECT * FROM unnest(evr)
 			    AS b(vendor, domain, app, stream, kind, t, session_key)
@@ -963,8 +966,7 @@ BEGIN
 			UNION ALL
 			SELECT y.day, y.vendor, y.domain, 0, '0', y.files, y.recorded,
 			    y.bytes, y.snaps, 0, '0'
-			  FROM unnest(fday, fv, fd, ff, ftime, fbytes, fsnap)
-			    AS y(day, vendor, domain, files, recorded, bytes, snaps)
+			  FROM unnest(ftot) AS y
 			UNION ALL
 			-- plays by the day they start; watched time by the
 			-- day they end, from the newest play of that client before it.
@@ -1071,9 +1073,11 @@ BEGIN
 		          AND x.event = 'play' AND x.event_time <= q.t);
 	END IF;
 
+	-- Heartbeats are never duplicates: they have no key.
 	RETURN QUERY
-	SELECT g.i, CASE WHEN g.i = ANY (fresh) THEN 'ok' ELSE 'duplicate' END
-	  FROM generate_series(0, cardinality(b_vendor) - 1) AS g(i);
+	SELECT (g.n - 1)::integer, CASE WHEN g.n - 1 = ANY (fresh) OR
+	    g.kind IN ('heartbeat', 'play_heartbeat') THEN 'ok' ELSE 'duplicate' END
+	  FROM unnest(b_kind) WITH ORDINALITY AS g(kind, n);
 END
 $$;
 COMMENT ON FUNCTION livehook.ingest_rows(text[], text[], text[], text[], text[], text[], float8[], text[], text[], text[], float8[], text[], text[], text[], text[], text[], text[], float8[], text[], text[], text[], text[], text[], text[], jsonb[], float8[], float8[], float8[], bigint[], integer[], integer[], jsonb[], integer[]) IS 'Stores a batch of normalized events, one array per column, idempotently; one round trip and a fixed number of statements per batch';

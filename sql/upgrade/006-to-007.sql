@@ -22,8 +22,8 @@
 --    reads those tables and holds their writes until it commits, as long
 --    as building their indexes takes: ingest() waits meanwhile.
 --  Together about 20% fewer PostgreSQL instructions per event at 30
---  events a batch (644,164 to 513,359) (bench/ingest-micro -I, ingest_rows as livehook calls
---  it, against ingest() of version 6).
+--  events a batch, 644,164 to 513,359 (bench/ingest-micro -I:
+--  ingest_rows as livehook calls it, against ingest() of version 6).
 
 BEGIN;
 

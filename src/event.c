@@ -317,7 +317,7 @@ event_row_jsonb(struct buf *b, const char *s, size_t n)
 	buf_add(b, s, n);
 }
 
-const char *
+int
 event_to_row(const struct event *ev, struct buf *b, const char **bad)
 {
 	*bad = NULL;
@@ -357,13 +357,13 @@ event_to_row(const struct event *ev, struct buf *b, const char **bad)
 	else if (event_row_i4(b, ev->height) == -1)
 		*bad = "height";
 	if (*bad != NULL)
-		return NULL;
+		return -1;
 	event_row_jsonb(b, ev->payload, ev->payload_len);
 	if (event_row_i4(b, ev->heartbeat_timeout) == -1) {
 		*bad = "heartbeat_timeout";
-		return NULL;
+		return -1;
 	}
-	return b->data;
+	return 0;
 }
 
 static uint64_t
@@ -435,7 +435,7 @@ event_to_json(const struct event *ev, struct buf *b)
 	struct buf	 row = BUF_INIT;
 	const char	*bad;
 
-	if (event_to_row(ev, &row, &bad) == NULL || row.failed ||
+	if (event_to_row(ev, &row, &bad) == -1 || row.failed ||
 	    event_row_json(row.data, row.len, b) == -1)
 		b->failed = 1;
 	buf_free(&row);

@@ -159,10 +159,11 @@ extern const struct event_column	event_columns[EVENT_COLUMNS];
  * 4-byte big-endian length (-1: NULL) and the value in PostgreSQL's
  * binary format (text as it is; float8 and integers big-endian; jsonb as
  * version 1 and its text) -- an element of the binary array that
- * store.c sends for the column.  NULL with *bad the column when a number
- * does not fit its column (an int4 out of range); else b's data.
+ * store.c sends for the column.  0, or -1 with *bad the column whose
+ * number does not fit it (an int4 out of range).  Out of memory is b's
+ * failed flag.
  */
-const char	*event_to_row(const struct event *, struct buf *, const char **bad);
+int		 event_to_row(const struct event *, struct buf *, const char **bad);
 
 /*
  * Append the row (event_to_row, len bytes) as one JSON object, the

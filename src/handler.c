@@ -216,7 +216,7 @@ handler_prepare(const struct config *cfg, const struct req *req,
 		resp_set(resp, 503, "cannot compute the event key");
 		return -1;
 	}
-	if (event_to_row(ev, row, &bad) == NULL) {
+	if (event_to_row(ev, row, &bad) == -1) {
 		resp_set(resp, 400, "%s out of range", bad);
 		return -1;
 	}

@@ -514,32 +514,39 @@ store_columns(struct buf *a, size_t *off, const char *const *rows,
  * One round trip: ingest_rows() inserts the rows in the statement's own
  * transaction.  Returns 0 (res filled), 1 for a data error, -1.
  */
+/* ingest_rows()'s statement and its parameters' types and formats. */
+static char		 store_rows_query[512];
+static Oid		 store_rows_types[EVENT_COLUMNS];
+static int		 store_rows_formats[EVENT_COLUMNS];
+static pthread_once_t	 store_rows_once = PTHREAD_ONCE_INIT;
+
+static void
+store_rows_init(void)
+{
+	size_t	 i, q;
+
+	q = (size_t)snprintf(store_rows_query, sizeof(store_rows_query),
+	    "SELECT idx, result FROM livehook.ingest_rows(");
+	for (i = 0; i < EVENT_COLUMNS; i++) {
+		store_rows_types[i] = store_types[event_columns[i].type].array;
+		store_rows_formats[i] = 1;
+		q += (size_t)snprintf(store_rows_query + q,
+		    sizeof(store_rows_query) - q, "%s$%zu", i > 0 ? ", " : "", i + 1);
+	}
+	snprintf(store_rows_query + q, sizeof(store_rows_query) - q, ")");
+}
+
 static int
 store_ingest_rows(struct store *s, const char *const *rows,
     const size_t *lens, size_t n, enum store_result *res)
 {
-	static char	 query[512];
-	static Oid	 types[EVENT_COLUMNS];
-	static int	 formats[EVENT_COLUMNS];
 	const char	*values[EVENT_COLUMNS];
 	int		 lengths[EVENT_COLUMNS];
 	size_t		 off[EVENT_COLUMNS], *cur, i;
 	struct buf	 a = BUF_INIT;
 	int		 rc = -1;
 
-	if (query[0] == '\0') {
-		/* Once; under mu, so no other thread sees it half made. */
-		size_t q = (size_t)snprintf(query, sizeof(query),
-		    "SELECT idx, result FROM livehook.ingest_rows(");
-
-		for (i = 0; i < EVENT_COLUMNS; i++) {
-			types[i] = store_types[event_columns[i].type].array;
-			formats[i] = 1;
-			q += (size_t)snprintf(query + q, sizeof(query) - q,
-			    "%s$%zu", i > 0 ? ", " : "", i + 1);
-		}
-		snprintf(query + q, sizeof(query) - q, ")");
-	}
+	pthread_once(&store_rows_once, store_rows_init);
 	if ((cur = calloc(n, sizeof(*cur))) == NULL ||
 	    store_columns(&a, off, rows, lens, n, cur) == -1) {
 		log_warnx("store: a batch of %zu rows: %s", n, cur == NULL ||
@@ -551,7 +558,8 @@ store_ingest_rows(struct store *s, const char *const *rows,
 		lengths[i] = (int)((i + 1 < EVENT_COLUMNS ? off[i + 1] : a.len) - off[i]);
 	}
 	rc = store_result_rows(s, store_exec_params(s, s->conn, "ingest",
-	    query, EVENT_COLUMNS, types, values, lengths, formats), n, res);
+	    store_rows_query, EVENT_COLUMNS, store_rows_types, values, lengths,
+	    store_rows_formats), n, res);
 out:
 	free(cur);
 	buf_free(&a);

@@ -60,4 +60,28 @@ buf_addc(struct buf *b, char c)
 {
 	buf_add(b, &c, 1);
 }
+
+/* Append the low n bytes (at most 8) of u, big-endian (network order). */
+static inline void
+buf_add_be(struct buf *b, uint64_t u, size_t n)
+{
+	unsigned char	 x[8];
+	size_t		 i;
+
+	for (i = n; i > 0; i--, u >>= 8)
+		x[i - 1] = u & 0xff;
+	buf_add(b, x, n);
+}
+
+/* Read n bytes (at most 8) at p as a big-endian number. */
+static inline uint64_t
+buf_get_be(const void *p, size_t n)
+{
+	const unsigned char	*c = p;
+	uint64_t		 u = 0;
+
+	while (n-- > 0)
+		u = u << 8 | *c++;
+	return u;
+}
 #endif

@@ -229,24 +229,7 @@ const struct event_column event_columns[EVENT_COLUMNS] = {
 static inline void
 event_row_len(struct buf *b, uint32_t n)
 {
-	unsigned char	 x[4];
-
-	x[0] = n >> 24;
-	x[1] = n >> 16;
-	x[2] = n >> 8;
-	x[3] = n;
-	buf_add(b, x, sizeof(x));
-}
-
-static inline void
-event_row_be64(struct buf *b, uint64_t u)
-{
-	unsigned char	 x[8];
-	int		 i;
-
-	for (i = 7; i >= 0; i--, u >>= 8)
-		x[i] = u & 0xff;
-	buf_add(b, x, sizeof(x));
+	buf_add_be(b, n, 4);
 }
 
 static inline void
@@ -275,7 +258,7 @@ event_row_ms(struct buf *b, int64_t v)
 	}
 	memcpy(&u, &d, sizeof(u));
 	event_row_len(b, 8);
-	event_row_be64(b, u);
+	buf_add_be(b, u, 8);
 }
 
 static inline void
@@ -286,7 +269,7 @@ event_row_i8(struct buf *b, int64_t v)
 		return;
 	}
 	event_row_len(b, 8);
-	event_row_be64(b, (uint64_t)v);
+	buf_add_be(b, (uint64_t)v, 8);
 }
 
 /* 0, or -1 when v does not fit an int4. */
@@ -300,7 +283,7 @@ event_row_i4(struct buf *b, int64_t v)
 	if (v < INT32_MIN || v > INT32_MAX)
 		return -1;
 	event_row_len(b, 4);
-	event_row_len(b, (uint32_t)(int32_t)v);
+	buf_add_be(b, (uint32_t)(int32_t)v, 4);
 	return 0;
 }
 
@@ -366,16 +349,6 @@ event_to_row(const struct event *ev, struct buf *b, const char **bad)
 	return 0;
 }
 
-static uint64_t
-event_row_get(const unsigned char *p, size_t n)
-{
-	uint64_t	 u = 0;
-
-	while (n-- > 0)
-		u = u << 8 | *p++;
-	return u;
-}
-
 int
 event_row_json(const char *row, size_t len, struct buf *b)
 {
@@ -389,7 +362,7 @@ event_row_json(const char *row, size_t len, struct buf *b)
 	for (c = event_columns; c < event_columns + EVENT_COLUMNS; c++) {
 		if (end - p < 4)
 			return -1;
-		n = (uint32_t)event_row_get(p, 4);
+		n = (uint32_t)buf_get_be(p, 4);
 		p += 4;
 		if (n == UINT32_MAX)
 			continue;
@@ -403,19 +376,19 @@ event_row_json(const char *row, size_t len, struct buf *b)
 		case EVENT_COL_FLOAT8:
 			if (n != 8)
 				return -1;
-			u = event_row_get(p, 8);
+			u = buf_get_be(p, 8);
 			memcpy(&d, &u, sizeof(d));
 			buf_i64(b, (int64_t)d);
 			break;
 		case EVENT_COL_INT8:
 			if (n != 8)
 				return -1;
-			buf_i64(b, (int64_t)event_row_get(p, 8));
+			buf_i64(b, (int64_t)buf_get_be(p, 8));
 			break;
 		case EVENT_COL_INT4:
 			if (n != 4)
 				return -1;
-			buf_i64(b, (int32_t)(uint32_t)event_row_get(p, 4));
+			buf_i64(b, (int32_t)(uint32_t)buf_get_be(p, 4));
 			break;
 		case EVENT_COL_JSONB:
 			if (n < 1 || *p != 1)

@@ -458,14 +458,6 @@ static const struct {
 	[EVENT_COL_JSONB] = { 3807, 3802 },	/* jsonb[] */
 };
 
-static void
-store_be32(struct buf *b, uint32_t n)
-{
-	unsigned char	 x[4] = { n >> 24, n >> 16, n >> 8, n };
-
-	buf_add(b, x, sizeof(x));
-}
-
 /*
  * The n rows as one binary array per column, in a (array_recv's format:
  * dimensions, flags, element type, size and lower bound, then each
@@ -485,18 +477,17 @@ store_columns(struct buf *a, size_t *off, const char *const *rows,
 		cur[i] = 0;
 	for (j = 0; j < EVENT_COLUMNS; j++) {
 		off[j] = a->len;
-		store_be32(a, 1);
-		store_be32(a, 0);
-		store_be32(a, store_types[event_columns[j].type].elem);
-		store_be32(a, (uint32_t)n);
-		store_be32(a, 1);
+		buf_add_be(a, 1, 4);
+		buf_add_be(a, 0, 4);
+		buf_add_be(a, store_types[event_columns[j].type].elem, 4);
+		buf_add_be(a, (uint32_t)n, 4);
+		buf_add_be(a, 1, 4);
 		for (i = 0; i < n; i++) {
 			const unsigned char *p = (const unsigned char *)rows[i] + cur[i];
 
 			if (lens[i] - cur[i] < 4)
 				return -1;
-			len = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-			    (uint32_t)p[2] << 8 | p[3];
+			len = (uint32_t)buf_get_be(p, 4);
 			if (len != UINT32_MAX && lens[i] - cur[i] - 4 < len)
 				return -1;
 			len = len == UINT32_MAX ? 4 : len + 4;

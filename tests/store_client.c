@@ -52,17 +52,6 @@ client_main(void *arg)
 	return NULL;
 }
 
-static void
-row_be(struct buf *b, uint64_t u, int n)
-{
-	unsigned char	 x[8];
-	int		 i;
-
-	for (i = n - 1; i >= 0; i--, u >>= 8)
-		x[i] = u & 0xff;
-	buf_add(b, x, (size_t)n);
-}
-
 /*
  * A JSON element (the members ingest(jsonb) reads) as a row, the way
  * livehook's handler makes one from an event: each column from its
@@ -90,7 +79,7 @@ json_row(const char *line, struct buf *row)
 	for (i = 0; i < EVENT_COLUMNS && rc == 0; i++) {
 		if (!json_object_object_get_ex(o, event_columns[i].name, &v) ||
 		    json_object_is_type(v, json_type_null)) {
-			row_be(row, UINT32_MAX, 4);
+			buf_add_be(row, UINT32_MAX, 4);
 			continue;
 		}
 		switch (event_columns[i].type) {
@@ -98,7 +87,7 @@ json_row(const char *line, struct buf *row)
 			t = json_object_is_type(v, json_type_string) ?
 			    json_object_get_string(v) :
 			    json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
-			row_be(row, strlen(t), 4);
+			buf_add_be(row, strlen(t), 4);
 			buf_adds(row, t);
 			break;
 		case EVENT_COL_FLOAT8:
@@ -109,8 +98,8 @@ json_row(const char *line, struct buf *row)
 			}
 			d = json_object_get_double(v);
 			memcpy(&u, &d, sizeof(u));
-			row_be(row, 8, 4);
-			row_be(row, u, 8);
+			buf_add_be(row, 8, 4);
+			buf_add_be(row, u, 8);
 			break;
 		case EVENT_COL_INT8:
 		case EVENT_COL_INT4:
@@ -119,16 +108,16 @@ json_row(const char *line, struct buf *row)
 				break;
 			}
 			if (event_columns[i].type == EVENT_COL_INT8) {
-				row_be(row, 8, 4);
-				row_be(row, (uint64_t)json_object_get_int64(v), 8);
+				buf_add_be(row, 8, 4);
+				buf_add_be(row, (uint64_t)json_object_get_int64(v), 8);
 			} else {
-				row_be(row, 4, 4);
-				row_be(row, (uint32_t)json_object_get_int(v), 4);
+				buf_add_be(row, 4, 4);
+				buf_add_be(row, (uint32_t)json_object_get_int(v), 4);
 			}
 			break;
 		case EVENT_COL_JSONB:
 			t = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
-			row_be(row, strlen(t) + 1, 4);
+			buf_add_be(row, strlen(t) + 1, 4);
 			buf_addc(row, 1);
 			buf_adds(row, t);
 			break;

@@ -391,56 +391,97 @@ store_split(const char *batch, size_t len, size_t n, size_t *start, size_t *end)
 	return k == n ? 0 : -1;
 }
 
+/*
+ * Stores count events of a batch, from its event i (count is 1 or the
+ * whole batch), in one transaction: 0 (res filled), 1 for a data error,
+ * -1 when nothing is known, 2 when the events cannot be tried alone.
+ */
+typedef int	 store_part_fn(struct store *, size_t i, size_t count,
+		    enum store_result *res, void *arg);
+
+/*
+ * A batch of n through part in one transaction; when the database
+ * refuses it for its data, each event alone, so that only the bad one
+ * fails.  Called with mu held.  0, or -1 (every res[i] STORE_RETRY).
+ */
+static int
+store_batch(struct store *s, size_t n, enum store_result *res,
+    store_part_fn *part, void *arg)
+{
+	size_t	 i;
+	int	 rc, r1;
+
+	if ((rc = part(s, 0, n, res, arg)) == 1) {
+		rc = 0;
+		for (i = 0; i < n; i++) {
+			r1 = n == 1 ? 1 : part(s, i, 1, &res[i], arg);
+			if (r1 == 1)
+				res[i] = STORE_ERR;
+			else if (r1 == 2) {
+				rc = -1;
+				break;
+			} else if (r1 == -1) {
+				/* The server went away meanwhile: the rest are unknown. */
+				for (; i < n; i++)
+					res[i] = STORE_RETRY;
+			}
+		}
+	}
+	if (rc != 0)
+		for (i = 0; i < n; i++)
+			res[i] = STORE_RETRY;
+	return rc == 0 ? 0 : -1;
+}
+
+/* A JSON batch (store_insert) and, once needed, its elements' bounds. */
+struct store_json {
+	const char	*batch;
+	size_t		 len;
+	size_t		 n;
+	size_t		*start;
+	size_t		*end;
+	char		*one;		/* "[element]" */
+};
+
+static int
+store_json_part(struct store *s, size_t i, size_t count, enum store_result *res,
+    void *arg)
+{
+	struct store_json	*j = arg;
+	size_t			 l;
+
+	if (count == j->n)
+		return store_ingest(s, j->batch, count, res);
+	if (j->one == NULL && ((j->start = calloc(j->n, sizeof(*j->start))) == NULL ||
+	    (j->end = calloc(j->n, sizeof(*j->end))) == NULL ||
+	    (j->one = malloc(j->len + 3)) == NULL ||
+	    store_split(j->batch, j->len, j->n, j->start, j->end) == -1)) {
+		free(j->one);
+		j->one = NULL;
+		return 2;
+	}
+	l = j->end[i] - j->start[i];
+	j->one[0] = '[';
+	memcpy(j->one + 1, j->batch + j->start[i], l);
+	j->one[l + 1] = ']';
+	j->one[l + 2] = '\0';
+	return store_ingest(s, j->one, 1, res);
+}
+
 int
 store_insert(struct store *s, const char *batch, size_t len, size_t n,
     enum store_result *res)
 {
-	size_t		*start = NULL, *end = NULL, i;
-	char		*one = NULL;
-	int		 rc;
+	struct store_json	 j = { batch, len, n, NULL, NULL, NULL };
+	int			 rc;
 
 	pthread_mutex_lock(&s->mu);
-	rc = store_ingest(s, batch, n, res);
-	if (rc == 1 && n == 1) {
-		res[0] = STORE_ERR;
-		rc = 0;
-	}
-	if (rc != 1)
-		goto out;
-	/* One bad event: try each alone so that only it fails. */
-	if ((start = calloc(n, sizeof(*start))) == NULL ||
-	    (end = calloc(n, sizeof(*end))) == NULL ||
-	    (one = malloc(len + 3)) == NULL ||
-	    store_split(batch, len, n, start, end) == -1) {
-		rc = -1;
-		goto out;
-	}
-	for (i = 0; i < n; i++) {
-		int	 r1;
-
-		one[0] = '[';
-		memcpy(one + 1, batch + start[i], end[i] - start[i]);
-		one[end[i] - start[i] + 1] = ']';
-		one[end[i] - start[i] + 2] = '\0';
-		r1 = store_ingest(s, one, 1, &res[i]);
-		if (r1 == 1)
-			res[i] = STORE_ERR;
-		else if (r1 == -1) {
-			/* The server went away meanwhile: the rest are unknown. */
-			for (; i < n; i++)
-				res[i] = STORE_RETRY;
-		}
-	}
-	rc = 0;
-out:
-	if (rc == -1)
-		for (i = 0; i < n; i++)
-			res[i] = STORE_RETRY;
+	rc = store_batch(s, n, res, store_json_part, &j);
 	pthread_mutex_unlock(&s->mu);
-	free(start);
-	free(end);
-	free(one);
-	return rc == -1 ? -1 : 0;
+	free(j.start);
+	free(j.end);
+	free(j.one);
+	return rc;
 }
 
 /*
@@ -538,6 +579,8 @@ store_ingest_rows(struct store *s, const char *const *rows,
 	int		 rc = -1;
 
 	pthread_once(&store_rows_once, store_rows_init);
+	if (store_conn(s) == NULL)
+		return -1;
 	if ((cur = calloc(n, sizeof(*cur))) == NULL ||
 	    store_columns(&a, off, rows, lens, n, cur) == -1) {
 		log_warnx("store: a batch of %zu rows: %s", n, cur == NULL ||
@@ -557,43 +600,32 @@ out:
 	return rc;
 }
 
+/* The rows of a batch (store_insert_rows). */
+struct store_rows {
+	const char *const	*rows;
+	const size_t		*lens;
+};
+
+static int
+store_rows_part(struct store *s, size_t i, size_t count, enum store_result *res,
+    void *arg)
+{
+	struct store_rows	*r = arg;
+
+	return store_ingest_rows(s, &r->rows[i], &r->lens[i], count, res);
+}
+
 int
 store_insert_rows(struct store *s, const char *const *rows, const size_t *lens,
     size_t n, enum store_result *res)
 {
-	size_t		 i;
-	int		 rc;
+	struct store_rows	 r = { rows, lens };
+	int			 rc;
 
 	pthread_mutex_lock(&s->mu);
-	if (store_conn(s) == NULL)
-		rc = -1;
-	else
-		rc = store_ingest_rows(s, rows, lens, n, res);
-	if (rc == 1 && n == 1) {
-		res[0] = STORE_ERR;
-		rc = 0;
-	}
-	if (rc == 1) {
-		/* One bad event: try each alone so that only it fails. */
-		rc = 0;
-		for (i = 0; i < n; i++) {
-			int	 r1 = store_conn(s) == NULL ? -1 :
-			    store_ingest_rows(s, &rows[i], &lens[i], 1, &res[i]);
-
-			if (r1 == 1)
-				res[i] = STORE_ERR;
-			else if (r1 == -1) {
-				/* The server went away meanwhile: the rest are unknown. */
-				for (; i < n; i++)
-					res[i] = STORE_RETRY;
-			}
-		}
-	}
-	if (rc == -1)
-		for (i = 0; i < n; i++)
-			res[i] = STORE_RETRY;
+	rc = store_batch(s, n, res, store_rows_part, &r);
 	pthread_mutex_unlock(&s->mu);
-	return rc == -1 ? -1 : 0;
+	return rc;
 }
 
 int

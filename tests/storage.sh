@@ -153,6 +153,9 @@ printf '%s\n' "$(sed -n '2p' "$data/scenario.jsonl" | sed 's/"hw-pub"/"bad-0"/')
     "$(sed -n '2p' "$data/scenario.jsonl" | sed 's/"hw-pub"/"bad-2"/')" >"$work/bad.jsonl"
 check "a refused event fails alone (one commit each)" "ok 2 duplicate 0 retry 0 refused 1" \
     "$("$client" -g 0 "$conn" "$work/bad.jsonl")"
+sed 's/"bad-/"badj-/' "$work/bad.jsonl" >"$work/badj.jsonl"
+check "  ... and in one JSON batch (ingest(jsonb), as the spool replays)" "ok 2 duplicate 0 retry 0 refused 1" \
+    "$("$client" -J -B "$conn" "$work/badj.jsonl")"
 
 # 6. Reconnect after the server restarts.
 sed 's/"hw-pub"/"re-1"/; s/"hw-rec"/"re-2"/' "$data/scenario.jsonl" | sed -n '2,3p' >"$work/re.jsonl"

@@ -24,6 +24,8 @@ static struct buf	 lines[LINES_MAX];
 static size_t		 nlines;
 /* -J: each line as a JSON batch of one, through store_insert (ingest(jsonb)). */
 static int		 json_mode;
+/* -B (with -J): every line in one JSON batch, one store_insert call. */
+static int		 one_batch;
 static struct store	*store;
 static struct writer	*writer;
 static int		 repeat = 1;
@@ -134,6 +136,7 @@ usage(void)
 	    "[-w waitfile] conninfo file.jsonl\n"
 	    "  -J: each line through livehook.ingest(jsonb), one commit each "
 	    "(databases older than schema 7)\n"
+	    "  -B: with -J, every line in one batch (one call, one commit)\n"
 	    "  each line of the file is one event element; every thread "
 	    "submits every line; -w submits the first line, waits for "
 	    "waitfile to exist, then submits the rest\n");
@@ -151,8 +154,9 @@ main(int argc, char *argv[])
 	int		 ch, threads = 1, group = 1, i;
 
 	log_init("store_client");
-	while ((ch = getopt(argc, argv, "Jg:n:t:w:")) != -1)
+	while ((ch = getopt(argc, argv, "BJg:n:t:w:")) != -1)
 		switch (ch) {
+		case 'B': one_batch = 1; break;
 		case 'J': json_mode = 1; break;
 		case 'g': group = atoi(optarg); break;
 		case 'n': repeat = atoi(optarg); break;
@@ -161,7 +165,7 @@ main(int argc, char *argv[])
 		default: usage();
 		}
 	if (argc - optind != 2 || threads < 1 || threads > 64 ||
-	    (json_mode && waitfile != NULL))
+	    (json_mode && waitfile != NULL) || (one_batch && !json_mode))
 		usage();
 	if ((f = fopen(argv[optind + 1], "r")) == NULL) {
 		perror(argv[optind + 1]);
@@ -185,7 +189,26 @@ main(int argc, char *argv[])
 	if ((store = store_new(argv[optind], 30)) == NULL ||
 	    (writer = writer_new(store, NULL, 1, group, WRITER_BATCH_MAX, NULL, NULL)) == NULL)
 		return 1;
-	if (waitfile != NULL) {
+	if (one_batch) {
+		struct buf		 b = BUF_INIT;
+		enum store_result	 res[LINES_MAX];
+		size_t			 k;
+
+		/* Each line is "[element]": join the elements. */
+		buf_addc(&b, '[');
+		for (k = 0; k < nlines; k++) {
+			if (k > 0)
+				buf_addc(&b, ',');
+			buf_add(&b, lines[k].data + 1, lines[k].len - 2);
+		}
+		buf_addc(&b, ']');
+		if (b.failed || store_insert(store, b.data, b.len, nlines, res) == -1)
+			for (k = 0; k < nlines; k++)
+				res[k] = STORE_RETRY;
+		for (k = 0; k < nlines; k++)
+			counts[res[k]]++;
+		buf_free(&b);
+	} else if (waitfile != NULL) {
 		/* One event, then wait (the test restarts the server), then the rest. */
 		counts[writer_submit(writer, lines[0].data, lines[0].len)]++;
 		while (stat(waitfile, &st) == -1)

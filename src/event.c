@@ -402,18 +402,6 @@ event_row_json(const char *row, size_t len, struct buf *b)
 	return p == end ? 0 : -1;
 }
 
-void
-event_to_json(const struct event *ev, struct buf *b)
-{
-	struct buf	 row = BUF_INIT;
-	const char	*bad;
-
-	if (event_to_row(ev, &row, &bad) == -1 || row.failed ||
-	    event_row_json(row.data, row.len, b) == -1)
-		b->failed = 1;
-	buf_free(&row);
-}
-
 /* Read exactly n digits at *p into *out.  0 or -1. */
 static int
 event_digits(const char **p, int n, int *out)

@@ -172,9 +172,6 @@ int		 event_to_row(const struct event *, struct buf *, const char **bad);
  */
 int		 event_row_json(const char *row, size_t len, struct buf *);
 
-/* event_to_row, then event_row_json: the event as a JSON object. */
-void		 event_to_json(const struct event *, struct buf *);
-
 /*
  * Parse an RFC 3339 UTC time "YYYY-MM-DDThh:mm:ss[.fff]Z" (or with a
  * +hh:mm offset) into milliseconds.  0 or -1.

@@ -27,7 +27,7 @@ q() { psql -X -A -t -q -F '|' -c "$1"; }
 PG_FAST=1 pg_start || { echo "FAIL - cannot start PostgreSQL"; exit 1; }
 conn=$PG_CONNINFO
 
-# One event as event_to_json() writes it: ev VENDOR KIND STREAM KEY MS_AGO [TIMEOUT]
+# One event as event_row_json() writes it: ev VENDOR KIND STREAM KEY MS_AGO [TIMEOUT]
 now=$(date +%s%3N)
 n=0
 ev() {

@@ -1,4 +1,4 @@
--- schema.sql -- the livehook schema for a fresh install (schema version 7).
+-- schema.sql -- the livehook schema for a fresh install (schema version 8).
 --
 -- Apply with:  psql -v ON_ERROR_STOP=1 -f sql/schema.sql
 -- It runs in one transaction and may be applied again (idempotent).
@@ -650,8 +650,8 @@ COMMENT ON TYPE livehook.ingest_total IS 'ingest_rows(): the files and snapshots
 -- Store a batch of events in the caller's transaction, one column of the
 -- batch per argument (element i of each array is event i; livehook sends
 -- them as binary arrays, event_to_row()): one row per event of the
--- result, idx (0-based) and 'ok' or 'duplicate'.  ingest(jsonb) below
--- takes the same batch as a JSON array.  Idempotent on
+-- result, idx (0-based) and 'ok' or 'duplicate'.  ingest(jsonb) takes
+-- the same batch as a JSON array.  Idempotent on
 -- (vendor, event_key) within the deduplication window; concurrent
 -- deliveries of one event store it once.
 --
@@ -683,6 +683,9 @@ COMMENT ON TYPE livehook.ingest_total IS 'ingest_rows(): the files and snapshots
 --    live while its newest publish has no unpublish of the same session
 --    where the vendor has session keys, else at or after it.  A late or
 --    repeated unpublish of an older session never closes a newer one.
+--    A stream the first statement inserted has no history: it got the
+--    same state there from the batch's events, and this statement reads
+--    only the streams that were there before.
 CREATE OR REPLACE FUNCTION livehook.ingest_rows(b_vendor text[],
     b_kind text[], b_auth text[], b_event text[], b_event_key text[],
     b_remote_addr text[], b_received_at float8[], b_domain text[],
@@ -712,6 +715,8 @@ DECLARE
 	pvr	livehook.ingest_item[];
 	hvr	livehook.ingest_item[];
 	qvr	livehook.ingest_item[];
+	-- The streams of the batch that were there before it.
+	ovr	livehook.ingest_item[];
 	-- The same publish and unpublish events as columns, and the
 	-- heartbeats: what the self-hosted helpers take.
 	ev	text[];
@@ -730,18 +735,37 @@ DECLARE
 	-- The new files and snapshots per day, vendor and domain.
 	ftot	livehook.ingest_total[];
 	sh	boolean;	-- the batch has publishes of the self-hosted servers
+	-- The batch's earliest and latest time, whether some event has no
+	-- receive time (now() then), and the month's partition suffix.
+	t_lo	timestamptz;
+	t_hi	timestamptz;
+	now_too	boolean;
+	mon	text;
 BEGIN
 	-- The partitions of the batch's months, where one is missing (its
 	-- first batch; maintain() makes them ahead).  Cheaper than catching
-	-- the error, which needs a subtransaction for every batch.
-	IF EXISTS (SELECT 1
-	    FROM (SELECT DISTINCT to_char(v.x AT TIME ZONE 'UTC', '_YYYY_MM') AS m
-	            FROM unnest(b_received_at, b_event_time) AS a(received_at, event_time),
-	                 LATERAL (VALUES (coalesce(to_timestamp(a.received_at / 1000), now())),
-	                                 (to_timestamp(coalesce(a.event_time, a.received_at) / 1000))) AS v(x)
-	           WHERE v.x IS NOT NULL) p,
-	         unnest(ARRAY['callbacks', 'stream_events', 'recordings', 'snapshots', 'play_events']) AS t(t)
-	   WHERE to_regclass('livehook.' || t.t || p.m) IS NULL) THEN
+	-- the error, which needs a subtransaction for every batch.  The
+	-- batch's earliest and latest time, then the five tables of that one
+	-- month by name: a batch nearly always lies in one month (a DISTINCT
+	-- month of every time of every event, against every table, was 4.5%
+	-- of a batch's instructions).
+	SELECT to_timestamp(min(least(a.received_at, a.event_time)) / 1000),
+	    to_timestamp(max(greatest(a.received_at, a.event_time)) / 1000),
+	    bool_or(a.received_at IS NULL)
+	  INTO t_lo, t_hi, now_too
+	  FROM unnest(b_received_at, b_event_time) AS a(received_at, event_time);
+	IF now_too OR t_lo IS NULL THEN
+		-- callbacks.received_at is now() where the event has none.
+		t_lo := least(t_lo, now());
+		t_hi := greatest(t_hi, now());
+	END IF;
+	mon := to_char(t_lo AT TIME ZONE 'UTC', '_YYYY_MM');
+	IF mon <> to_char(t_hi AT TIME ZONE 'UTC', '_YYYY_MM')
+	   OR to_regclass('livehook.callbacks' || mon) IS NULL
+	   OR to_regclass('livehook.stream_events' || mon) IS NULL
+	   OR to_regclass('livehook.recordings' || mon) IS NULL
+	   OR to_regclass('livehook.snapshots' || mon) IS NULL
+	   OR to_regclass('livehook.play_events' || mon) IS NULL THEN
 		PERFORM livehook.partitions_ensure(ARRAY(
 		    SELECT v.x FROM unnest(b_received_at, b_event_time) AS a(received_at, event_time),
 		        LATERAL (VALUES (coalesce(to_timestamp(a.received_at / 1000), now())),
@@ -828,15 +852,50 @@ BEGIN
 		    n.event, n.et, n.session_key, n.client_ip, n.params
 		  FROM n WHERE n.kind IN ('play', 'play_done')
 	), u AS (
+		-- A stream this inserts has no history: its live state is that
+		-- of the batch's events, as the UPDATE below would find it (but
+		-- for the self-hosted servers', which selfhosted_live() sets).
+		-- The UPDATE is left the streams that were there (xmax is 0 only
+		-- in a row this inserted): a fifth of a batch's instructions when
+		-- every publish is a new stream's.
 		INSERT INTO livehook.streams AS t (vendor, domain, app, stream,
 		    first_seen, last_event_time, last_publish, last_unpublish,
-		    heartbeat_timeout)
-		SELECT n.vendor, n.domain, n.app, n.stream, min(n.et), max(n.et),
-		    max(n.et) FILTER (WHERE n.kind = 'publish'),
-		    max(n.et) FILTER (WHERE n.kind = 'unpublish'),
-		    max(n.heartbeat_timeout)
-		  FROM n WHERE n.kind IN ('publish', 'unpublish')
-		 GROUP BY 1, 2, 3, 4
+		    heartbeat_timeout, live, live_since, session_key, client_ip)
+		SELECT g.vendor, g.domain, g.app, g.stream, g.first_seen,
+		    g.last_event_time, g.last_publish, g.last_unpublish,
+		    g.heartbeat_timeout, coalesce(g.is_live, false),
+		    CASE WHEN g.is_live THEN g.last_publish END,
+		    CASE WHEN g.heartbeat_timeout IS NULL THEN g.pk END,
+		    CASE WHEN g.heartbeat_timeout IS NULL THEN g.pc END
+		  FROM (SELECT h.*, h.heartbeat_timeout IS NULL
+		            AND h.last_publish IS NOT NULL
+		            AND CASE WHEN h.pk IS NOT NULL
+		                     THEN NOT coalesce(h.pk = ANY (h.ukeys), false)
+		                     ELSE NOT coalesce(h.ulast >= h.last_publish, false) END AS is_live
+		          FROM (SELECT w.vendor, w.domain, w.app, w.stream,
+		                   min(w.et) AS first_seen, max(w.et) AS last_event_time,
+		                   max(w.et) FILTER (WHERE w.kind = 'publish') AS last_publish,
+		                   max(w.et) FILTER (WHERE w.kind = 'unpublish') AS last_unpublish,
+		                   max(w.heartbeat_timeout) AS heartbeat_timeout,
+		                   min(w.pk) FILTER (WHERE w.kind = 'publish') AS pk,
+		                   min(w.pc) FILTER (WHERE w.kind = 'publish') AS pc,
+		                   -- the keys of the unpublishes; the latest unkeyed one
+		                   array_agg(w.session_key) FILTER (WHERE w.kind = 'unpublish'
+		                       AND w.session_key IS NOT NULL) AS ukeys,
+		                   max(w.et) FILTER (WHERE w.kind = 'unpublish'
+		                       AND w.session_key IS NULL) AS ulast
+		                  -- the newest publish's session key and address:
+		                  -- one sort of the batch (an ORDER BY in the
+		                  -- aggregates sorted each stream's events alone)
+		                  FROM (SELECT n.vendor, n.domain, n.app, n.stream, n.kind,
+		                           n.et, n.session_key, n.heartbeat_timeout,
+		                           first_value(n.session_key) OVER x AS pk,
+		                           first_value(n.client_ip) OVER x AS pc
+		                          FROM n WHERE n.kind IN ('publish', 'unpublish')
+		                        WINDOW x AS (PARTITION BY n.vendor, n.domain, n.app, n.stream
+		                            ORDER BY n.kind = 'publish' DESC, n.et DESC,
+		                                n.session_key DESC NULLS LAST)) w
+		                 GROUP BY 1, 2, 3, 4) h) g
 		 ORDER BY 1, 2, 3, 4
 		ON CONFLICT ON CONSTRAINT streams_pkey DO UPDATE
 		   SET first_seen = least(t.first_seen, EXCLUDED.first_seen),
@@ -844,6 +903,7 @@ BEGIN
 		       last_publish = greatest(t.last_publish, EXCLUDED.last_publish),
 		       last_unpublish = greatest(t.last_unpublish, EXCLUDED.last_unpublish),
 		       heartbeat_timeout = coalesce(EXCLUDED.heartbeat_timeout, t.heartbeat_timeout)
+		RETURNING t.vendor, t.domain, t.app, t.stream, t.xmax
 	), f AS (
 		SELECT (n.et AT TIME ZONE 'UTC')::date AS day, n.vendor, n.domain,
 		    count(*) FILTER (WHERE n.kind = 'record_file_complete') AS files,
@@ -858,8 +918,8 @@ BEGIN
 	-- One pass over the new events and one over the heartbeats, each
 	-- group an aggregate with its FILTER (an aggregate node and a scan
 	-- fewer per group to start for every batch).
-	SELECT x.fresh, x.evr, x.sh, z.ftot, x.pvr, h.hvr, h.qvr
-	  INTO fresh, evr, sh, ftot, pvr, hvr, qvr
+	SELECT x.fresh, x.evr, x.sh, z.ftot, x.pvr, h.hvr, h.qvr, o.ovr
+	  INTO fresh, evr, sh, ftot, pvr, hvr, qvr, ovr
 	  FROM (SELECT coalesce(array_agg(n.i), '{}') AS fresh,
 	           array_agg(ROW(n.vendor, n.domain, n.app, n.stream, n.kind,
 	               n.et, n.session_key)::livehook.ingest_item)
@@ -879,7 +939,10 @@ BEGIN
 	          FROM e WHERE e.kind IN ('heartbeat', 'play_heartbeat')) h,
 	       (SELECT array_agg(ROW(f.day, f.vendor, f.domain, f.files,
 	           f.recorded, f.bytes, f.snaps)::livehook.ingest_total) AS ftot
-	          FROM f) z;
+	          FROM f) z,
+	       (SELECT array_agg(ROW(u.vendor, u.domain, u.app, u.stream, NULL,
+	           NULL, NULL)::livehook.ingest_item) AS ovr
+	          FROM u WHERE u.xmax <> 0) o;
 
 	IF sh THEN
 		SELECT array_agg(b.vendor), array_agg(b.domain), array_agg(b.app),
@@ -1005,9 +1068,11 @@ BEGIN
 		       watched_time = t.watched_time + EXCLUDED.watched_time;
 	END IF;
 
-	IF evr IS NOT NULL THEN
-		-- One row subquery per stream, on the row being updated: its
-		-- newest publish, and whether that session has ended.
+	IF ovr IS NOT NULL THEN
+		-- The streams that were there before the batch (the others have
+		-- their state from the INSERT above).  One row subquery per
+		-- stream, on the row being updated: its newest publish, and
+		-- whether that session has ended.
 		UPDATE livehook.streams t
 		   SET (live, live_since, session_key, client_ip) = (
 		       SELECT x.is_live, CASE WHEN x.is_live THEN x.pt END,
@@ -1045,14 +1110,13 @@ BEGIN
 		                       LIMIT 1) p ON true
 		               -- is_live is read twice: computed once.
 		               OFFSET 0) x)
-		  FROM (SELECT DISTINCT b.vendor, b.domain, b.app, b.stream
-		          FROM unnest(evr) AS b) AS k
+		  FROM unnest(ovr) AS k
 		 WHERE t.vendor = k.vendor AND t.domain = k.domain
 		   AND t.app = k.app AND t.stream = k.stream
 		   AND t.heartbeat_timeout IS NULL;
-		IF sh THEN
-			PERFORM livehook.selfhosted_live(ev, ed, ea, es, ek, etime, esk);
-		END IF;
+	END IF;
+	IF sh THEN
+		PERFORM livehook.selfhosted_live(ev, ed, ea, es, ek, etime, esk);
 	END IF;
 	IF hvr IS NOT NULL THEN
 		SELECT array_agg(b.vendor), array_agg(b.domain), array_agg(b.app),
@@ -1436,7 +1500,7 @@ COMMENT ON COLUMN livehook.rejections_recent.last_seen IS 'When the latest arriv
 COMMENT ON COLUMN livehook.rejections_recent.last_remote_addr IS 'Address of the latest';
 COMMENT ON COLUMN livehook.rejections_recent.last_hour IS 'Of count, those of the last hour (NULL: none)';
 
-INSERT INTO livehook.schema_version (version) VALUES (7)
+INSERT INTO livehook.schema_version (version) VALUES (8)
 ON CONFLICT ON CONSTRAINT schema_version_pkey DO NOTHING;
 
 COMMIT;

@@ -130,6 +130,48 @@ check "a batch with two events of one stream" "0|ok
  {\"vendor\":\"huawei\",\"kind\":\"unpublish\",\"auth\":\"signature\",\"event_key\":\"b-2\",\"domain\":\"push.example.com\",\"app\":\"live\",\"stream\":\"batch\",\"event_time\":1714600060000,\"session_key\":\"9\",\"payload\":{}}]')")"
 check "  ... and the stream is closed" "f" "$(q "SELECT live FROM livehook.streams WHERE stream = 'batch'")"
 
+# A stream the batch makes gets its live state from the INSERT, one that
+# was there from the UPDATE after it: the same events give the same state.
+# ex-N streams exist first (an old unpublish of another session); then one
+# batch holds each case for nw-N and ex-N.  Huawei has session keys, JD
+# Cloud none.
+se() { # se N VENDOR KIND SECONDS [KEY]
+	printf '{"vendor":"%s","kind":"%s","auth":"signature","event_key":"ls-%s-%s","domain":"push.example.com","app":"live","stream":"%s","event_time":%s000,"client_ip":"10.9.9.%s"%s,"payload":{}}' \
+	    "$2" "$3" "$1" "$RANDOM$RANDOM" "$1" "$((1714700000 + $4))" "$(($4 % 250))" "${5:+,\"session_key\":\"$5\"}"
+}
+cases() { # cases PREFIX: the events of every case, comma-separated
+	local p=$1
+	se "${p}1" jdcloud publish 10
+	printf ,; se "${p}2" jdcloud publish 10; printf ,; se "${p}2" jdcloud unpublish 20
+	printf ,; se "${p}3" jdcloud unpublish 5; printf ,; se "${p}3" jdcloud publish 10
+	printf ,; se "${p}4" jdcloud publish 10; printf ,; se "${p}4" jdcloud unpublish 20; printf ,; se "${p}4" jdcloud publish 30
+	printf ,; se "${p}5" huawei publish 10 k1
+	printf ,; se "${p}6" huawei publish 10 k1; printf ,; se "${p}6" huawei unpublish 5 k1
+	printf ,; se "${p}7" huawei publish 10 k1; printf ,; se "${p}7" huawei publish 20 k2; printf ,; se "${p}7" huawei unpublish 30 k1
+	printf ,; se "${p}8" huawei publish 10 k1; printf ,; se "${p}8" huawei publish 10 k2
+	printf ,; se "${p}9" jdcloud unpublish 10
+}
+pre=
+for n in 1 2 3 4 9; do pre="$pre${pre:+,}$(se "ex-$n" jdcloud unpublish -86400 zz)"; done
+for n in 5 6 7 8; do pre="$pre,$(se "ex-$n" huawei unpublish -86400 zz)"; done
+q "SELECT count(*) FROM livehook.ingest('[$pre]')" >/dev/null
+check "new and existing streams, one batch: every event stored" "34" \
+    "$(q "SELECT count(*) FROM livehook.ingest('[$(cases nw-),$(cases ex-)]') WHERE result = 'ok'")"
+livestate() {
+	q "SET TIME ZONE 'UTC'; SELECT substr(stream, 4), live, live_since, session_key, client_ip
+	     FROM livehook.streams WHERE stream LIKE '$1%' ORDER BY 1"
+}
+check "  ... the new streams: live 1, 3, 4, 5, 7 and 8, with the newest publish's key" "1|t|2024-05-03 01:33:30+00||10.9.9.10
+2|f|||10.9.9.10
+3|t|2024-05-03 01:33:30+00||10.9.9.10
+4|t|2024-05-03 01:33:50+00||10.9.9.30
+5|t|2024-05-03 01:33:30+00|k1|10.9.9.10
+6|f||k1|10.9.9.10
+7|t|2024-05-03 01:33:40+00|k2|10.9.9.20
+8|t|2024-05-03 01:33:30+00|k2|10.9.9.10
+9|f|||" "$(livestate nw-)"
+check "  ... the same state as the streams that were there" "$(livestate nw-)" "$(livestate ex-)"
+
 # One event twice in a batch: the first is stored, the second is a
 # duplicate; a redelivery (its own receive time, no vendor time) leaves the
 # stream as it was.
@@ -288,6 +330,9 @@ check "  ... and the same after 005-to-006.sql (rows kept)" "$(cat "$work/views-
 PGOPTIONS="-c client_min_messages=warning" psql -q -X -v ON_ERROR_STOP=1 -d v2 -f "$top_srcdir/sql/upgrade/006-to-007.sql" >/dev/null ||
     fail "006-to-007.sql with rows"
 check "  ... and the same after 006-to-007.sql (rows kept)" "$(cat "$work/views-v2.txt")" "$(views v2)"
+PGOPTIONS="-c client_min_messages=warning" psql -q -X -v ON_ERROR_STOP=1 -d v2 -f "$top_srcdir/sql/upgrade/007-to-008.sql" >/dev/null ||
+    fail "007-to-008.sql with rows"
+check "  ... and the same after 007-to-008.sql (rows kept)" "$(cat "$work/views-v2.txt")" "$(views v2)"
 sed 's/"mx-\([0-9]*\)"/"my-\1"/; s/"stream":"mx/"stream":"my/' "$work/mixed.jsonl" >"$work/mixed2.jsonl"
 for db in v2 v3; do
 	"$client" -t 4 "$(echo "$PG_CONNINFO" | sed "s/dbname=livehook/dbname=$db/")" "$work/mixed2.jsonl" >/dev/null
@@ -397,17 +442,17 @@ check "  ... a batch that is not a list is refused" "1" \
     "$(q "SELECT livehook.count_rejections('{}')" 2>&1 | grep -c ERROR)"
 # The upgrade scripts apply again to an upgraded database without a
 # change (each in order: 003-to-004.sql carries version 4's ingest(), which
-# 004-to-005.sql replaces, 005-to-006.sql that one, and 006-to-007.sql
-# moves its statements into ingest_rows()).
+# 004-to-005.sql replaces, 005-to-006.sql that one, 006-to-007.sql
+# moves its statements into ingest_rows(), which 007-to-008.sql replaces).
 dump upgraded >"$work/upgraded-1.sql"
-for u in 003-to-004.sql 004-to-005.sql 005-to-006.sql 006-to-007.sql; do
+for u in 003-to-004.sql 004-to-005.sql 005-to-006.sql 006-to-007.sql 007-to-008.sql; do
 	PGOPTIONS="-c client_min_messages=warning" psql -q -X -v ON_ERROR_STOP=1 -d upgraded -f "$top_srcdir/sql/upgrade/$u" >/dev/null ||
 	    fail "$u applies again"
 done
 dump upgraded >"$work/upgraded-2.sql"
 cmp -s "$work/upgraded-1.sql" "$work/upgraded-2.sql" &&
-    ok "003-to-004.sql to 006-to-007.sql apply again, unchanged" ||
-    fail "003-to-004.sql to 006-to-007.sql apply again, unchanged"
+    ok "003-to-004.sql to 007-to-008.sql apply again, unchanged" ||
+    fail "003-to-004.sql to 007-to-008.sql apply again, unchanged"
 
 echo "# storage: $passed passed, $failed failed"
 [ "$failed" = 0 ]

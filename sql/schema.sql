@@ -444,8 +444,8 @@ END
 $$;
 COMMENT ON FUNCTION livehook.partitions_ensure(timestamptz[]) IS 'Creates the missing month partitions of the event tables for the given times; returns how many';
 
--- The periodic maintenance, one transaction: partitions for this month and
--- the next two, the drop of every month partition wholly older than
+-- The periodic maintenance, one transaction: partitions for this month and,
+-- in its last 7 days, the next, the drop of every month partition wholly older than
 -- settings retention_days (0: none), and the event keys older than
 -- settings dedup_days.  Returns one row per action.  Run it daily.
 CREATE OR REPLACE FUNCTION livehook.maintain()
@@ -459,8 +459,11 @@ DECLARE
 BEGIN
 	SELECT s.value INTO keep FROM livehook.settings s WHERE s.name = 'retention_days';
 	SELECT s.value INTO dedup FROM livehook.settings s WHERE s.name = 'dedup_days';
-	n := livehook.partitions_ensure(ARRAY[now(), now() + interval '1 month',
-	    now() + interval '2 months']);
+	-- This month's, and the next one's in its last week: every
+	-- partition there is costs each batch (a generic plan locks and
+	-- starts a scan of every partition it may read), and one that is
+	-- missing is made by the first batch that needs it.
+	n := livehook.partitions_ensure(ARRAY[now(), now() + interval '7 days']);
 	IF n > 0 THEN
 		action := 'created'; object := n || ' partitions'; RETURN NEXT;
 	END IF;

@@ -388,8 +388,8 @@ for i in 1 2 3 4 5 6 7 8; do
 done
 wait $race_pids
 check "  ... eight connections needing the same new month at once: all stored" "8" "$(cat "$work"/race-*.out | grep -c '^ok$')"
-check "maintain() creates this month and the next two" "5 5 5" \
-    "$(q "SELECT livehook.maintain()" >/dev/null; q "SELECT count(*) FROM pg_class WHERE relname ~ ('_' || to_char(now() AT TIME ZONE 'UTC', 'YYYY_MM') || '$') AND relkind = 'r'") $(q "SELECT count(*) FROM pg_class WHERE relname ~ ('_' || to_char((now() AT TIME ZONE 'UTC') + interval '1 month', 'YYYY_MM') || '$') AND relkind = 'r'") $(q "SELECT count(*) FROM pg_class WHERE relname ~ ('_' || to_char((now() AT TIME ZONE 'UTC') + interval '2 months', 'YYYY_MM') || '$') AND relkind = 'r'")"
+check "maintain() creates this month, the next only in the last 7 days" "5 5 0" \
+    "$(q "SELECT livehook.maintain()" >/dev/null; q "SELECT count(*) FROM pg_class WHERE relname ~ ('_' || to_char(now() AT TIME ZONE 'UTC', 'YYYY_MM') || '$') AND relkind = 'r'") $(q "SELECT count(*) FROM pg_class WHERE relname ~ ('_' || to_char((now() AT TIME ZONE 'UTC') + interval '7 days', 'YYYY_MM') || '$') AND relkind = 'r'") $(q "SELECT count(*) FROM pg_class WHERE relname ~ ('_' || to_char((now() AT TIME ZONE 'UTC') + interval '7 days' + interval '1 month', 'YYYY_MM') || '$') AND relkind = 'r'")"
 check "maintain() with no retention set drops nothing" "" "$(q "SELECT * FROM livehook.maintain() WHERE action = 'dropped'")"
 usage_before=$(q "SELECT * FROM livehook.daily_usage ORDER BY 1, 2, 3")
 sessions_before=$(q "SELECT * FROM livehook.stream_sessions ORDER BY 1, 2, 3, 4, 5, 6")

@@ -10,6 +10,17 @@
 --    the tables is left the streams that were there before the batch.
 --    The result is the same (tests/storage.sh compares both on every
 --    case of publish and unpublish order); a new stream has no history.
+--  * The months of history no longer cost every batch: a generic plan
+--    starts a scan of each partition its lookups may read, and prunes
+--    them only per row.  The unpublish that ends a session and the
+--    live-state UPDATE's reads are bounded below by a variable (the
+--    batch's earliest time, the earliest newest publish of its streams),
+--    which prunes the earlier months when the plan starts; the plays'
+--    watched time, which may reach back any number of months, is a
+--    statement of its own that only batches with plays run.
+--    bench/ingest-micro -I with 15 months of partitions: 5,973,723 to
+--    4,994,085 instructions a batch of 8 (-m run; 4,924,779 with one
+--    month), 16,550,203 to 15,225,707 a batch of 30.
 --  * maintain() makes this month's partitions, and the next month's only
 --    in this month's last 7 days (it made the next two months'): every
 --    partition costs each batch about 60,000 instructions, as generic
@@ -94,8 +105,14 @@ DECLARE
 	pvr	livehook.ingest_item[];
 	hvr	livehook.ingest_item[];
 	qvr	livehook.ingest_item[];
-	-- The streams of the batch that were there before it.
+	-- The streams of the batch that were there before it, and the
+	-- earliest of their newest publishes: no publish or unpublish the
+	-- live-state UPDATE reads is older, and as a variable (unlike each
+	-- row's own bound) it prunes the partitions of the months before
+	-- when the plan starts.  Every partition a plan starts costs each
+	-- batch; the months of history a retention keeps would add up.
 	ovr	livehook.ingest_item[];
+	lp_min	timestamptz;
 	-- The same publish and unpublish events as columns, and the
 	-- heartbeats: what the self-hosted helpers take.
 	ev	text[];
@@ -282,7 +299,8 @@ BEGIN
 		       last_publish = greatest(t.last_publish, EXCLUDED.last_publish),
 		       last_unpublish = greatest(t.last_unpublish, EXCLUDED.last_unpublish),
 		       heartbeat_timeout = coalesce(EXCLUDED.heartbeat_timeout, t.heartbeat_timeout)
-		RETURNING t.vendor, t.domain, t.app, t.stream, t.xmax
+		RETURNING t.vendor, t.domain, t.app, t.stream, t.xmax, t.last_publish,
+		    t.heartbeat_timeout
 	), f AS (
 		SELECT (n.et AT TIME ZONE 'UTC')::date AS day, n.vendor, n.domain,
 		    count(*) FILTER (WHERE n.kind = 'record_file_complete') AS files,
@@ -297,8 +315,8 @@ BEGIN
 	-- One pass over the new events and one over the heartbeats, each
 	-- group an aggregate with its FILTER (an aggregate node and a scan
 	-- fewer per group to start for every batch).
-	SELECT x.fresh, x.evr, x.sh, z.ftot, x.pvr, h.hvr, h.qvr, o.ovr
-	  INTO fresh, evr, sh, ftot, pvr, hvr, qvr, ovr
+	SELECT x.fresh, x.evr, x.sh, z.ftot, x.pvr, h.hvr, h.qvr, o.ovr, o.lpmin
+	  INTO fresh, evr, sh, ftot, pvr, hvr, qvr, ovr, lp_min
 	  FROM (SELECT coalesce(array_agg(n.i), '{}') AS fresh,
 	           array_agg(ROW(n.vendor, n.domain, n.app, n.stream, n.kind,
 	               n.et, n.session_key)::livehook.ingest_item)
@@ -320,7 +338,8 @@ BEGIN
 	           f.recorded, f.bytes, f.snaps)::livehook.ingest_total) AS ftot
 	          FROM f) z,
 	       (SELECT array_agg(ROW(u.vendor, u.domain, u.app, u.stream, NULL,
-	           NULL, NULL)::livehook.ingest_item) AS ovr
+	           NULL, NULL)::livehook.ingest_item) AS ovr,
+	           min(u.last_publish) FILTER (WHERE u.heartbeat_timeout IS NULL) AS lpmin
 	          FROM u WHERE u.xmax <> 0) o;
 
 	IF sh THEN
@@ -331,7 +350,7 @@ BEGIN
 		  FROM unnest(evr) AS b;
 		PERFORM livehook.selfhosted_rekey(ev, ed, ea, es, ek, etime, esk);
 	END IF;
-	IF evr IS NOT NULL OR ftot IS NOT NULL OR pvr IS NOT NULL THEN
+	IF evr IS NOT NULL OR ftot IS NOT NULL THEN
 		WITH b AS (
 			SELECT * FROM unnest(evr)
 			    AS b(vendor, domain, app, stream, kind, t, session_key)
@@ -395,6 +414,9 @@ BEGIN
 			           AND x.app = o.app AND x.stream = o.stream
 			           AND x.event = 'unpublish' AND x.session_key IS NULL
 			           AND x.event_time >= greatest(o.started_at, o.tmin)
+			           -- the same bound as a variable, which prunes the
+			           -- earlier months' partitions when the plan starts
+			           AND x.event_time >= t_lo
 			           AND (o.next_start IS NULL OR x.event_time < o.next_start)) END
 			  FROM o
 			RETURNING started_at, ended_at, vendor, domain
@@ -415,19 +437,6 @@ BEGIN
 			SELECT y.day, y.vendor, y.domain, 0, '0', y.files, y.recorded,
 			    y.bytes, y.snaps, 0, '0'
 			  FROM unnest(ftot) AS y
-			UNION ALL
-			-- plays by the day they start; watched time by the
-			-- day they end, from the newest play of that client before it.
-			SELECT (w.t AT TIME ZONE 'UTC')::date, w.vendor, w.domain, 0, '0',
-			    0, '0', 0, 0, (w.kind = 'play')::integer,
-			    CASE WHEN w.kind = 'play_done' THEN coalesce(w.t - (
-			        SELECT max(x.event_time) FROM livehook.play_events x
-			         WHERE x.vendor = w.vendor AND x.domain = w.domain
-			           AND x.app = w.app AND x.stream = w.stream
-			           AND x.client_id = w.client_id AND x.event = 'play'
-			           AND x.event_time <= w.t), '0') ELSE '0' END
-			  FROM unnest(pvr)
-			    AS w(vendor, domain, app, stream, kind, t, client_id)
 		)
 		INSERT INTO livehook.daily_totals AS t (day, vendor, domain, slot,
 		    sessions, streamed_time, recording_files, recorded_time,
@@ -444,6 +453,33 @@ BEGIN
 		       recorded_bytes = t.recorded_bytes + EXCLUDED.recorded_bytes,
 		       snapshots = t.snapshots + EXCLUDED.snapshots,
 		       plays = t.plays + EXCLUDED.plays,
+		       watched_time = t.watched_time + EXCLUDED.watched_time;
+	END IF;
+	IF pvr IS NOT NULL THEN
+		-- Plays by the day they start; watched time by the day they
+		-- end, from the newest play of that client before it.  A
+		-- statement of its own: the search reads every month of
+		-- play_events (a play may be old), and a plan starts a scan of
+		-- each partition it may read, so only batches with plays pay
+		-- for it.  daily_totals rows are this backend's (slot): no lock
+		-- order to keep with the statement before.
+		INSERT INTO livehook.daily_totals AS t (day, vendor, domain, slot,
+		    plays, watched_time)
+		SELECT d.day, d.vendor, d.domain, pg_backend_pid(), sum(d.plays),
+		    sum(d.watched)
+		  FROM (SELECT (w.t AT TIME ZONE 'UTC')::date AS day, w.vendor,
+		           w.domain, (w.kind = 'play')::integer AS plays,
+		           CASE WHEN w.kind = 'play_done' THEN coalesce(w.t - (
+		               SELECT max(x.event_time) FROM livehook.play_events x
+		                WHERE x.vendor = w.vendor AND x.domain = w.domain
+		                  AND x.app = w.app AND x.stream = w.stream
+		                  AND x.client_id = w.client_id AND x.event = 'play'
+		                  AND x.event_time <= w.t), '0') ELSE '0' END AS watched
+		          FROM unnest(pvr)
+		            AS w(vendor, domain, app, stream, kind, t, client_id)) d
+		 GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+		ON CONFLICT ON CONSTRAINT daily_totals_pkey DO UPDATE
+		   SET plays = t.plays + EXCLUDED.plays,
 		       watched_time = t.watched_time + EXCLUDED.watched_time;
 	END IF;
 
@@ -471,7 +507,8 @@ BEGIN
 		                              AND q.app = t.app AND q.stream = t.stream
 		                              AND q.event = 'unpublish'
 		                              AND q.session_key IS NULL
-		                              AND q.event_time >= p.event_time)
+		                              AND q.event_time >= p.event_time
+		                              AND q.event_time >= lp_min)
 		                  END AS is_live
 		                 FROM (VALUES (1)) AS one(x)
 		                 -- The newest publish: the stream's index from its
@@ -485,6 +522,7 @@ BEGIN
 		                       WHERE se.vendor = t.vendor AND se.domain = t.domain
 		                         AND se.app = t.app AND se.stream = t.stream
 		                         AND se.event = 'publish' AND se.event_time >= t.last_publish
+		                         AND se.event_time >= lp_min
 		                       ORDER BY se.event_time DESC, se.session_key DESC NULLS LAST
 		                       LIMIT 1) p ON true
 		               -- is_live is read twice: computed once.

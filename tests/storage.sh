@@ -390,6 +390,19 @@ wait $race_pids
 check "  ... eight connections needing the same new month at once: all stored" "8" "$(cat "$work"/race-*.out | grep -c '^ok$')"
 check "maintain() creates this month, the next only in the last 7 days" "5 5 0" \
     "$(q "SELECT livehook.maintain()" >/dev/null; q "SELECT count(*) FROM pg_class WHERE relname ~ ('_' || to_char(now() AT TIME ZONE 'UTC', 'YYYY_MM') || '$') AND relkind = 'r'") $(q "SELECT count(*) FROM pg_class WHERE relname ~ ('_' || to_char((now() AT TIME ZONE 'UTC') + interval '7 days', 'YYYY_MM') || '$') AND relkind = 'r'") $(q "SELECT count(*) FROM pg_class WHERE relname ~ ('_' || to_char((now() AT TIME ZONE 'UTC') + interval '7 days' + interval '1 month', 'YYYY_MM') || '$') AND relkind = 'r'")"
+# The months of history cost no batch: the unpublish search that ends
+# an unkeyed session and the live-state UPDATE's two reads of
+# stream_events prune the earlier months (2000, 2024, ...) when their
+# plan starts (auto_explain of the nested statements).
+hx() { printf '{"vendor":"jdcloud","kind":"%s","auth":"token","event_key":"hx-%s","domain":"push.example.com","app":"live","stream":"hx","received_at":%s,"event_time":%s,"payload":{}}' "$1" "$2" "$3" "$3"; }
+now_ms=$(( $(date +%s) * 1000 ))
+q "SELECT count(*) FROM livehook.ingest('[$(hx publish 1 $now_ms)]')" >/dev/null
+pruned=$(psql -X -q -c "LOAD 'auto_explain'" -c "SET auto_explain.log_min_duration = 0" \
+    -c "SET auto_explain.log_nested_statements = on" -c "SET client_min_messages = log" \
+    -c "SELECT count(*) FROM livehook.ingest('[$(hx unpublish 2 $((now_ms + 1000))),$(hx publish 3 $((now_ms + 2000)))]')" 2>&1 |
+    grep -c 'Subplans Removed')
+check "history: three lookups of stream_events prune the earlier months" "3" "$pruned"
+check "  ... and the stream is live again" "t" "$(q "SELECT live FROM livehook.streams WHERE stream = 'hx'")"
 check "maintain() with no retention set drops nothing" "" "$(q "SELECT * FROM livehook.maintain() WHERE action = 'dropped'")"
 usage_before=$(q "SELECT * FROM livehook.daily_usage ORDER BY 1, 2, 3")
 sessions_before=$(q "SELECT * FROM livehook.stream_sessions ORDER BY 1, 2, 3, 4, 5, 6")

@@ -31,6 +31,12 @@ check() {
 	fi
 }
 q() { psql -X -A -t -q -F '|' -c "$1"; }
+nostats() { # nostats DB: callbacks and its partitions whose payload keeps statistics, and how many partitions
+	psql -X -A -t -q ${1:+-d "$1"} -c "SELECT count(*) FILTER (WHERE a.attstattarget <> 0) || ' of ' || count(*)
+	    FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+	    JOIN pg_namespace n ON n.oid = c.relnamespace
+	   WHERE n.nspname = 'livehook' AND c.relname ~ '^callbacks(_[0-9]{4}_[0-9]{2})?$' AND a.attname = 'payload'"
+}
 
 PG_FAST=1 PG_TCP=1 pg_start || { echo "FAIL - cannot start PostgreSQL"; exit 1; }
 conn=$PG_CONNINFO
@@ -333,6 +339,7 @@ check "  ... and the same after 006-to-007.sql (rows kept)" "$(cat "$work/views-
 PGOPTIONS="-c client_min_messages=warning" psql -q -X -v ON_ERROR_STOP=1 -d v2 -f "$top_srcdir/sql/upgrade/007-to-008.sql" >/dev/null ||
     fail "007-to-008.sql with rows"
 check "  ... and the same after 007-to-008.sql (rows kept)" "$(cat "$work/views-v2.txt")" "$(views v2)"
+check "  ... and its partitions of callbacks keep no statistics of the payloads" "0 of 2" "$(nostats v2)"
 sed 's/"mx-\([0-9]*\)"/"my-\1"/; s/"stream":"mx/"stream":"my/' "$work/mixed.jsonl" >"$work/mixed2.jsonl"
 for db in v2 v3; do
 	"$client" -t 4 "$(echo "$PG_CONNINFO" | sed "s/dbname=livehook/dbname=$db/")" "$work/mixed2.jsonl" >/dev/null
@@ -378,6 +385,7 @@ check "a batch in a month without partitions creates them" "0|ok
  {\"vendor\":\"huawei\",\"kind\":\"snapshot\",\"auth\":\"signature\",\"event_key\":\"far-2\",\"domain\":\"push.example.com\",\"app\":\"live\",\"stream\":\"far\",\"event_time\":946684800000,\"payload\":{}}]')")"
 check "  ... for both months" "callbacks_2000_01 callbacks_2031_01 snapshots_2000_01 stream_events_2031_01" \
     "$(q "SELECT string_agg(relname, ' ' ORDER BY relname) FROM pg_class WHERE relname IN ('callbacks_2031_01', 'stream_events_2031_01', 'snapshots_2000_01', 'callbacks_2000_01')")"
+check "  ... whose callbacks keep no statistics of the payloads, as callbacks" "0 of $(q "SELECT count(*) + 1 FROM pg_inherits WHERE inhparent = 'livehook.callbacks'::regclass")" "$(nostats)"
 check "  ... and a batch still refused for its data is refused" "1" \
     "$(q "SELECT * FROM livehook.ingest('[{\"vendor\":\"huawei\",\"kind\":\"nonsense\",\"auth\":\"signature\",\"event_key\":\"bad-kind\",\"event_time\":1924992000000,\"payload\":{}}]')" 2>&1 | grep -c 'callbacks_kind_check')"
 # Eight connections whose batches need the same new month at once.

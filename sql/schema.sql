@@ -453,10 +453,11 @@ END
 $$;
 COMMENT ON FUNCTION livehook.partitions_ensure(timestamptz[]) IS 'Creates the missing month partitions of the event tables for the given times; returns how many';
 
--- The periodic maintenance, one transaction: partitions for this month and,
--- in its last 7 days, the next, the drop of every month partition wholly older than
--- settings retention_days (0: none), and the event keys older than
--- settings dedup_days.  Returns one row per action.  Run it daily.
+-- The periodic maintenance, one transaction: partitions for this month
+-- (and in its last 7 days for the next), the drop of every month
+-- partition wholly older than settings retention_days (0: none), and the
+-- event keys older than settings dedup_days.  Returns one row per action.
+-- Run it daily.
 CREATE OR REPLACE FUNCTION livehook.maintain()
 RETURNS TABLE (action text, object text) LANGUAGE plpgsql AS $$
 #variable_conflict use_column
@@ -688,7 +689,8 @@ COMMENT ON TYPE livehook.ingest_total IS 'ingest_rows(): the files and snapshots
 --    new event on, and the session before it keeps its end when that is
 --    earlier: the work is bounded by the batch's times, not the stream's
 --    history.  The changes of the sessions, files and snapshots are added
---    to daily_totals.
+--    to daily_totals; plays and watched time in a statement of their own
+--    that only batches with plays run.
 -- 3. The live state of those streams, by event time, not arrival order, in
 --    a statement of its own: its snapshot, taken after the row locks, sees
 --    every event committed by a batch that held them before.  The stream is
@@ -881,7 +883,7 @@ BEGIN
 		    heartbeat_timeout, live, live_since, session_key, client_ip)
 		SELECT g.vendor, g.domain, g.app, g.stream, g.first_seen,
 		    g.last_event_time, g.last_publish, g.last_unpublish,
-		    g.heartbeat_timeout, coalesce(g.is_live, false),
+		    g.heartbeat_timeout, g.is_live,
 		    CASE WHEN g.is_live THEN g.last_publish END,
 		    CASE WHEN g.heartbeat_timeout IS NULL THEN g.pk END,
 		    CASE WHEN g.heartbeat_timeout IS NULL THEN g.pc END
@@ -1047,8 +1049,7 @@ BEGIN
 			    x.domain, x.sign AS sessions,
 			    x.sign * coalesce(x.ended_at - x.started_at, '0') AS streamed,
 			    0::bigint AS files, '0'::interval AS recorded,
-			    0::bigint AS bytes, 0::bigint AS snaps,
-			    0::bigint AS plays, '0'::interval AS watched
+			    0::bigint AS bytes, 0::bigint AS snaps
 			  FROM (SELECT kup.*, 1 AS sign FROM kup
 			        UNION ALL SELECT kold.*, -1 FROM kold
 			        UNION ALL SELECT uins.*, 1 FROM uins
@@ -1057,15 +1058,15 @@ BEGIN
 			 WHERE x.started_at IS NOT NULL
 			UNION ALL
 			SELECT y.day, y.vendor, y.domain, 0, '0', y.files, y.recorded,
-			    y.bytes, y.snaps, 0, '0'
+			    y.bytes, y.snaps
 			  FROM unnest(ftot) AS y
 		)
 		INSERT INTO livehook.daily_totals AS t (day, vendor, domain, slot,
 		    sessions, streamed_time, recording_files, recorded_time,
-		    recorded_bytes, snapshots, plays, watched_time)
+		    recorded_bytes, snapshots)
 		SELECT d.day, d.vendor, d.domain, pg_backend_pid(),
 		    sum(d.sessions), sum(d.streamed), sum(d.files), sum(d.recorded),
-		    sum(d.bytes), sum(d.snaps), sum(d.plays), sum(d.watched)
+		    sum(d.bytes), sum(d.snaps)
 		  FROM d GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
 		ON CONFLICT ON CONSTRAINT daily_totals_pkey DO UPDATE
 		   SET sessions = t.sessions + EXCLUDED.sessions,
@@ -1073,9 +1074,7 @@ BEGIN
 		       recording_files = t.recording_files + EXCLUDED.recording_files,
 		       recorded_time = t.recorded_time + EXCLUDED.recorded_time,
 		       recorded_bytes = t.recorded_bytes + EXCLUDED.recorded_bytes,
-		       snapshots = t.snapshots + EXCLUDED.snapshots,
-		       plays = t.plays + EXCLUDED.plays,
-		       watched_time = t.watched_time + EXCLUDED.watched_time;
+		       snapshots = t.snapshots + EXCLUDED.snapshots;
 	END IF;
 	IF pvr IS NOT NULL THEN
 		-- Plays by the day they start; watched time by the day they

@@ -38,6 +38,20 @@ nostats() { # nostats DB: callbacks and its partitions whose payload keeps stati
 	   WHERE n.nspname = 'livehook' AND c.relname ~ '^callbacks(_[0-9]{4}_[0-9]{2})?$' AND a.attname = 'payload'"
 }
 
+# bigstats DB: columns (and index expressions) of the tables ingest() writes
+# and their partitions that keep a statistics target other than 10 (the
+# payloads' 0 apart), and how many there are.
+bigstats() {
+	psql -X -A -t -q ${1:+-d "$1"} -c "SELECT count(*) FILTER (WHERE a.attstattarget <> 10) || ' of ' || count(*)
+	    FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+	    JOIN pg_namespace n ON n.oid = c.relnamespace
+	    LEFT JOIN pg_index i ON i.indexrelid = c.oid
+	   WHERE n.nspname = 'livehook' AND a.attnum > 0 AND NOT a.attisdropped
+	     AND NOT (a.attname = 'payload' AND a.attstattarget = 0)
+	     AND ((c.relkind IN ('r', 'p') AND c.relname ~ '^((callbacks|stream_events|recordings|snapshots|play_events)(_[0-9]{4}_[0-9]{2})?|event_keys|streams|sessions)$')
+	          OR (c.relkind = 'i' AND i.indkey[a.attnum - 1] = 0))"
+}
+
 PG_FAST=1 PG_TCP=1 pg_start || { echo "FAIL - cannot start PostgreSQL"; exit 1; }
 conn=$PG_CONNINFO
 
@@ -340,6 +354,10 @@ PGOPTIONS="-c client_min_messages=warning" psql -q -X -v ON_ERROR_STOP=1 -d v2 -
     fail "007-to-008.sql with rows"
 check "  ... and the same after 007-to-008.sql (rows kept)" "$(cat "$work/views-v2.txt")" "$(views v2)"
 check "  ... and its partitions of callbacks keep no statistics of the payloads" "0 of 2" "$(nostats v2)"
+PGOPTIONS="-c client_min_messages=warning" psql -q -X -v ON_ERROR_STOP=1 -d v2 -f "$top_srcdir/sql/upgrade/008-to-009.sql" >/dev/null ||
+    fail "008-to-009.sql with rows"
+check "  ... and the same after 008-to-009.sql (rows kept)" "$(cat "$work/views-v2.txt")" "$(views v2)"
+check "  ... whose tables keep small statistics samples, as a fresh install" "0 0" "$(bigstats v3 | cut -d' ' -f1) $(bigstats v2 | cut -d' ' -f1)"
 sed 's/"mx-\([0-9]*\)"/"my-\1"/; s/"stream":"mx/"stream":"my/' "$work/mixed.jsonl" >"$work/mixed2.jsonl"
 for db in v2 v3; do
 	"$client" -t 4 "$(echo "$PG_CONNINFO" | sed "s/dbname=livehook/dbname=$db/")" "$work/mixed2.jsonl" >/dev/null
@@ -386,6 +404,7 @@ check "a batch in a month without partitions creates them" "0|ok
 check "  ... for both months" "callbacks_2000_01 callbacks_2031_01 snapshots_2000_01 stream_events_2031_01" \
     "$(q "SELECT string_agg(relname, ' ' ORDER BY relname) FROM pg_class WHERE relname IN ('callbacks_2031_01', 'stream_events_2031_01', 'snapshots_2000_01', 'callbacks_2000_01')")"
 check "  ... whose callbacks keep no statistics of the payloads, as callbacks" "0 of $(q "SELECT count(*) + 1 FROM pg_inherits WHERE inhparent = 'livehook.callbacks'::regclass")" "$(nostats)"
+check "  ... and small statistics samples, as the tables" "0" "$(bigstats | cut -d' ' -f1)"
 check "  ... and a batch still refused for its data is refused" "1" \
     "$(q "SELECT * FROM livehook.ingest('[{\"vendor\":\"huawei\",\"kind\":\"nonsense\",\"auth\":\"signature\",\"event_key\":\"bad-kind\",\"event_time\":1924992000000,\"payload\":{}}]')" 2>&1 | grep -c 'callbacks_kind_check')"
 # Eight connections whose batches need the same new month at once.
@@ -464,16 +483,17 @@ check "  ... a batch that is not a list is refused" "1" \
 # The upgrade scripts apply again to an upgraded database without a
 # change (each in order: 003-to-004.sql carries version 4's ingest(), which
 # 004-to-005.sql replaces, 005-to-006.sql that one, 006-to-007.sql
-# moves its statements into ingest_rows(), which 007-to-008.sql replaces).
+# moves its statements into ingest_rows(), which 007-to-008.sql replaces;
+# 008-to-009.sql replaces 007-to-008.sql's partitions_ensure()).
 dump upgraded >"$work/upgraded-1.sql"
-for u in 003-to-004.sql 004-to-005.sql 005-to-006.sql 006-to-007.sql 007-to-008.sql; do
+for u in 003-to-004.sql 004-to-005.sql 005-to-006.sql 006-to-007.sql 007-to-008.sql 008-to-009.sql; do
 	PGOPTIONS="-c client_min_messages=warning" psql -q -X -v ON_ERROR_STOP=1 -d upgraded -f "$top_srcdir/sql/upgrade/$u" >/dev/null ||
 	    fail "$u applies again"
 done
 dump upgraded >"$work/upgraded-2.sql"
 cmp -s "$work/upgraded-1.sql" "$work/upgraded-2.sql" &&
-    ok "003-to-004.sql to 007-to-008.sql apply again, unchanged" ||
-    fail "003-to-004.sql to 007-to-008.sql apply again, unchanged"
+    ok "003-to-004.sql to 008-to-009.sql apply again, unchanged" ||
+    fail "003-to-004.sql to 008-to-009.sql apply again, unchanged"
 
 echo "# storage: $passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -42,7 +42,7 @@ nostats() { # nostats DB: callbacks and its partitions whose payload keeps stati
 # and their partitions that keep a statistics target other than 10 (the
 # payloads' 0 apart), and how many there are.
 bigstats() {
-	psql -X -A -t -q ${1:+-d "$1"} -c "SELECT count(*) FILTER (WHERE a.attstattarget <> 10) || ' of ' || count(*)
+	psql -X -A -t -q ${1:+-d "$1"} -c "SELECT count(*) FILTER (WHERE coalesce(a.attstattarget, -1) <> 10) || ' of ' || count(*)
 	    FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
 	    JOIN pg_namespace n ON n.oid = c.relnamespace
 	    LEFT JOIN pg_index i ON i.indexrelid = c.oid

@@ -405,6 +405,11 @@ check "  ... for both months" "callbacks_2000_01 callbacks_2031_01 snapshots_200
     "$(q "SELECT string_agg(relname, ' ' ORDER BY relname) FROM pg_class WHERE relname IN ('callbacks_2031_01', 'stream_events_2031_01', 'snapshots_2000_01', 'callbacks_2000_01')")"
 check "  ... whose callbacks keep no statistics of the payloads, as callbacks" "0 of $(q "SELECT count(*) + 1 FROM pg_inherits WHERE inhparent = 'livehook.callbacks'::regclass")" "$(nostats)"
 check "  ... and small statistics samples, as the tables" "0" "$(bigstats | cut -d' ' -f1)"
+q "ALTER TABLE livehook.callbacks_2031_01 ALTER COLUMN stream SET STATISTICS 100" >/dev/null
+pg_load || fail "schema.sql applies again"
+check "  ... and a target an operator set stays when schema.sql applies again" "100" \
+    "$(q "SELECT attstattarget FROM pg_attribute WHERE attrelid = 'livehook.callbacks_2031_01'::regclass AND attname = 'stream'")"
+q "ALTER TABLE livehook.callbacks_2031_01 ALTER COLUMN stream SET STATISTICS 10" >/dev/null
 check "  ... and a batch still refused for its data is refused" "1" \
     "$(q "SELECT * FROM livehook.ingest('[{\"vendor\":\"huawei\",\"kind\":\"nonsense\",\"auth\":\"signature\",\"event_key\":\"bad-kind\",\"event_time\":1924992000000,\"payload\":{}}]')" 2>&1 | grep -c 'callbacks_kind_check')"
 # Eight connections whose batches need the same new month at once.

@@ -3,6 +3,7 @@
 #   . tests/lib/pg.sh
 #   pg_start            # initdb in a temp dir, start, create db "livehook", load sql/
 #   pg_stop             # stop it and remove the dir (also on EXIT via pg_trap)
+#   pg_warm             # what a database in service has (the benchmarks)
 #
 # Server binaries come from $PG_BINDIR or `pg_config --bindir` (they are
 # not on PATH on Debian).  PostgreSQL refuses to run as root, so as root the
@@ -90,4 +91,14 @@ pg_stop() {
 # psql one value: pg_val "SELECT count(*) FROM livehook.callbacks"
 pg_val() {
 	psql -X -A -t -q -c "$1"
+}
+
+# pg_warm: what a database in service already has, for the benchmarks
+# (bench/run says why): WAL segments to recycle (24 switches, then a
+# checkpoint keeps them) and this month's partitions (livehook.maintain(),
+# as the daily timer makes them).
+pg_warm() {
+	psql -X -q -v ON_ERROR_STOP=1 -c 'CREATE TABLE public.bench_warm (x integer)' \
+	    -c 'DO $$ BEGIN FOR i IN 1..24 LOOP INSERT INTO public.bench_warm VALUES (i); PERFORM pg_switch_wal(); END LOOP; END $$' \
+	    -c 'DROP TABLE public.bench_warm' -c 'SELECT livehook.maintain()' -c CHECKPOINT >/dev/null
 }

@@ -1026,7 +1026,65 @@ BEGIN
 		  FROM unnest(evr) AS b;
 		PERFORM livehook.selfhosted_rekey(ev, ed, ea, es, ek, etime, esk);
 	END IF;
-	IF evr IS NOT NULL OR ftot IS NOT NULL THEN
+	IF ovr IS NULL AND sh IS NOT TRUE
+	   AND (evr IS NOT NULL OR ftot IS NOT NULL) THEN
+		-- Every stream of the batch's publishes and unpublishes is one
+		-- the first statement created (or there are none): no session
+		-- of theirs is stored, so the batch's events are all there is.
+		-- The general statement below, which reads each stream's
+		-- sessions and unpublishes, costs twice this one per batch.
+		WITH b AS (
+			SELECT * FROM unnest(evr)
+			    AS b(vendor, domain, app, stream, kind, t, session_key)
+		), ns AS (
+			INSERT INTO livehook.sessions (vendor, domain, app, stream,
+			    session_key, started_at, ended_at)
+			SELECT b.vendor, b.domain, b.app, b.stream, b.session_key,
+			    min(b.t) FILTER (WHERE b.kind = 'publish'),
+			    max(b.t) FILTER (WHERE b.kind = 'unpublish')
+			  FROM b WHERE b.session_key IS NOT NULL
+			 GROUP BY 1, 2, 3, 4, 5
+			UNION ALL
+			-- An unkeyed session ends at the first unpublish from its
+			-- publish on and before the stream's next publish.
+			SELECT p.vendor, p.domain, p.app, p.stream, NULL, p.t,
+			    (SELECT min(x.t) FROM b x
+			      WHERE x.stream = p.stream AND x.app = p.app
+			        AND x.domain = p.domain AND x.vendor = p.vendor
+			        AND x.kind = 'unpublish' AND x.session_key IS NULL
+			        AND x.t >= p.t
+			        AND (p.next_start IS NULL OR x.t < p.next_start))
+			  FROM (SELECT b.vendor, b.domain, b.app, b.stream, b.t,
+			           lead(b.t) OVER (PARTITION BY b.vendor, b.domain,
+			               b.app, b.stream ORDER BY b.t) AS next_start
+			          FROM b WHERE b.session_key IS NULL AND b.kind = 'publish') p
+			RETURNING started_at, ended_at, vendor, domain
+		)
+		INSERT INTO livehook.daily_totals AS t (day, vendor, domain, slot,
+		    sessions, streamed_time, recording_files, recorded_time,
+		    recorded_bytes, snapshots)
+		SELECT d.day, d.vendor, d.domain, pg_backend_pid(),
+		    sum(d.sessions), sum(d.streamed), sum(d.files), sum(d.recorded),
+		    sum(d.bytes), sum(d.snaps)
+		  FROM (SELECT (x.started_at AT TIME ZONE 'UTC')::date AS day,
+		           x.vendor, x.domain, 1 AS sessions,
+		           coalesce(x.ended_at - x.started_at, '0') AS streamed,
+		           0::bigint AS files, '0'::interval AS recorded,
+		           0::bigint AS bytes, 0::bigint AS snaps
+		          FROM ns x WHERE x.started_at IS NOT NULL
+		        UNION ALL
+		        SELECT y.day, y.vendor, y.domain, 0, '0', y.files, y.recorded,
+		            y.bytes, y.snaps
+		          FROM unnest(ftot) AS y) d
+		 GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+		ON CONFLICT ON CONSTRAINT daily_totals_pkey DO UPDATE
+		   SET sessions = t.sessions + EXCLUDED.sessions,
+		       streamed_time = t.streamed_time + EXCLUDED.streamed_time,
+		       recording_files = t.recording_files + EXCLUDED.recording_files,
+		       recorded_time = t.recorded_time + EXCLUDED.recorded_time,
+		       recorded_bytes = t.recorded_bytes + EXCLUDED.recorded_bytes,
+		       snapshots = t.snapshots + EXCLUDED.snapshots;
+	ELSIF evr IS NOT NULL OR ftot IS NOT NULL THEN
 		WITH b AS (
 			SELECT * FROM unnest(evr)
 			    AS b(vendor, domain, app, stream, kind, t, session_key)
@@ -1590,7 +1648,7 @@ COMMENT ON COLUMN livehook.rejections_recent.last_seen IS 'When the latest arriv
 COMMENT ON COLUMN livehook.rejections_recent.last_remote_addr IS 'Address of the latest';
 COMMENT ON COLUMN livehook.rejections_recent.last_hour IS 'Of count, those of the last hour (NULL: none)';
 
-INSERT INTO livehook.schema_version (version) VALUES (9)
+INSERT INTO livehook.schema_version (version) VALUES (10)
 ON CONFLICT ON CONSTRAINT schema_version_pkey DO NOTHING;
 
 COMMIT;

@@ -12,7 +12,7 @@ enum store_result {
 };
 
 /* The schema version this build writes to (sql/schema.sql). */
-#define STORE_SCHEMA_VERSION	9
+#define STORE_SCHEMA_VERSION	10
 
 struct store;
 

@@ -192,6 +192,26 @@ check "  ... the new streams: live 1, 3, 4, 5, 7 and 8, with the newest publish'
 9|f|||" "$(livestate nw-)"
 check "  ... the same state as the streams that were there" "$(livestate nw-)" "$(livestate ex-)"
 
+# A batch whose streams are all new (or that has no publish or unpublish)
+# stores its sessions and daily totals in a shorter statement of its own
+# (the batch above, with streams that were there, took the general one):
+# the same cases give the same sessions, state and totals.
+sessions() {
+	q "SET TIME ZONE 'UTC'; SELECT substr(stream, 4), session_key, started_at, ended_at, duplicate
+	     FROM livehook.sessions WHERE stream LIKE '$1%' ORDER BY 1, 2, 3, 4"
+}
+totals="SELECT sum(sessions) AS s, sum(streamed_time) AS t, sum(recording_files) AS f,
+    sum(recorded_time) AS r, sum(recorded_bytes) AS b FROM livehook.daily_totals"
+q "DROP TABLE IF EXISTS public.totals_before; CREATE TABLE public.totals_before AS $totals"
+file=$(printf '{"vendor":"huawei","kind":"record_file_complete","auth":"signature","event_key":"nv-file","domain":"push.example.com","app":"live","stream":"nv-1","event_time":1714700040000,"file_key":"nv-f","duration":90000,"file_size":1000,"payload":{}}')
+check "new streams alone: every event stored" "18" \
+    "$(q "SELECT count(*) FROM livehook.ingest('[$(cases nv-),$file]') WHERE result = 'ok'")"
+check "  ... the sessions of new streams in a batch with old ones" "$(sessions nw-)" "$(sessions nv-)"
+check "  ... their live state" "$(livestate nw-)" "$(livestate nv-)"
+check "  ... the daily totals grow by those sessions and the file" \
+    "$(q "SELECT count(started_at), sum(ended_at - started_at) FROM livehook.sessions WHERE stream LIKE 'nv-%'")|1|00:01:30|1000" \
+    "$(q "SELECT a.s - b.s, a.t - b.t, a.f - b.f, a.r - b.r, a.b - b.b FROM ($totals) a, public.totals_before b; DROP TABLE public.totals_before")"
+
 # One event twice in a batch: the first is stored, the second is a
 # duplicate; a redelivery (its own receive time, no vendor time) leaves the
 # stream as it was.
@@ -358,6 +378,9 @@ PGOPTIONS="-c client_min_messages=warning" psql -q -X -v ON_ERROR_STOP=1 -d v2 -
     fail "008-to-009.sql with rows"
 check "  ... and the same after 008-to-009.sql (rows kept)" "$(cat "$work/views-v2.txt")" "$(views v2)"
 check "  ... whose tables keep small statistics samples, as a fresh install" "0 0" "$(bigstats v3 | cut -d' ' -f1) $(bigstats v2 | cut -d' ' -f1)"
+PGOPTIONS="-c client_min_messages=warning" psql -q -X -v ON_ERROR_STOP=1 -d v2 -f "$top_srcdir/sql/upgrade/009-to-010.sql" >/dev/null ||
+    fail "009-to-010.sql with rows"
+check "  ... and the same after 009-to-010.sql (rows kept)" "$(cat "$work/views-v2.txt")" "$(views v2)"
 sed 's/"mx-\([0-9]*\)"/"my-\1"/; s/"stream":"mx/"stream":"my/' "$work/mixed.jsonl" >"$work/mixed2.jsonl"
 for db in v2 v3; do
 	"$client" -t 4 "$(echo "$PG_CONNINFO" | sed "s/dbname=livehook/dbname=$db/")" "$work/mixed2.jsonl" >/dev/null
@@ -489,16 +512,17 @@ check "  ... a batch that is not a list is refused" "1" \
 # change (each in order: 003-to-004.sql carries version 4's ingest(), which
 # 004-to-005.sql replaces, 005-to-006.sql that one, 006-to-007.sql
 # moves its statements into ingest_rows(), which 007-to-008.sql replaces;
-# 008-to-009.sql replaces 007-to-008.sql's partitions_ensure()).
+# 008-to-009.sql replaces 007-to-008.sql's partitions_ensure(), 009-to-010.sql
+# its ingest_rows()).
 dump upgraded >"$work/upgraded-1.sql"
-for u in 003-to-004.sql 004-to-005.sql 005-to-006.sql 006-to-007.sql 007-to-008.sql 008-to-009.sql; do
+for u in 003-to-004.sql 004-to-005.sql 005-to-006.sql 006-to-007.sql 007-to-008.sql 008-to-009.sql 009-to-010.sql; do
 	PGOPTIONS="-c client_min_messages=warning" psql -q -X -v ON_ERROR_STOP=1 -d upgraded -f "$top_srcdir/sql/upgrade/$u" >/dev/null ||
 	    fail "$u applies again"
 done
 dump upgraded >"$work/upgraded-2.sql"
 cmp -s "$work/upgraded-1.sql" "$work/upgraded-2.sql" &&
-    ok "003-to-004.sql to 008-to-009.sql apply again, unchanged" ||
-    fail "003-to-004.sql to 008-to-009.sql apply again, unchanged"
+    ok "003-to-004.sql to 009-to-010.sql apply again, unchanged" ||
+    fail "003-to-004.sql to 009-to-010.sql apply again, unchanged"
 
 echo "# storage: $passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -211,6 +211,16 @@ check "  ... their live state" "$(livestate nw-)" "$(livestate nv-)"
 check "  ... the daily totals grow by those sessions and the file" \
     "$(q "SELECT count(started_at), sum(ended_at - started_at) FROM livehook.sessions WHERE stream LIKE 'nv-%'")|1|00:01:30|1000" \
     "$(q "SELECT a.s - b.s, a.t - b.t, a.f - b.f, a.r - b.r, a.b - b.b FROM ($totals) a, public.totals_before b; DROP TABLE public.totals_before")"
+# A batch without publishes or unpublishes adds its files and snapshots
+# to the daily totals alone.
+totals="SELECT sum(sessions) AS s, sum(recording_files) AS f, sum(recorded_time) AS r,
+    sum(recorded_bytes) AS b, sum(snapshots) AS n FROM livehook.daily_totals"
+q "CREATE TABLE public.totals_before AS $totals"
+snap=$(printf '{"vendor":"tencent","kind":"snapshot","auth":"signature","event_key":"nf-snap","domain":"push.example.com","app":"live","stream":"nf-1","event_time":1714700050000,"url":"https://cos.example.com/nf.jpg","file_size":2048,"payload":{}}')
+check "a batch of a file and a snapshot only: both stored" "2" \
+    "$(q "SELECT count(*) FROM livehook.ingest('[$(echo "$file" | sed 's/nv-/nf-/g'),$snap]') WHERE result = 'ok'")"
+check "  ... the daily totals grow by one file of 90 s and 1000 bytes and one snapshot" "0|1|00:01:30|1000|1" \
+    "$(q "SELECT a.s - b.s, a.f - b.f, a.r - b.r, a.b - b.b, a.n - b.n FROM ($totals) a, public.totals_before b; DROP TABLE public.totals_before")"
 
 # One event twice in a batch: the first is stored, the second is a
 # duplicate; a redelivery (its own receive time, no vendor time) leaves the

@@ -12,7 +12,7 @@ enum store_result {
 };
 
 /* The schema version this build writes to (sql/schema.sql). */
-#define STORE_SCHEMA_VERSION	10
+#define STORE_SCHEMA_VERSION	11
 
 struct store;
 

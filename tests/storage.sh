@@ -389,6 +389,9 @@ check "  ... whose tables keep small statistics samples, as a fresh install" "0 
 PGOPTIONS="-c client_min_messages=warning" psql -q -X -v ON_ERROR_STOP=1 -d v2 -f "$top_srcdir/sql/upgrade/009-to-010.sql" >/dev/null ||
     fail "009-to-010.sql with rows"
 check "  ... and the same after 009-to-010.sql (rows kept)" "$(cat "$work/views-v2.txt")" "$(views v2)"
+PGOPTIONS="-c client_min_messages=warning" psql -q -X -v ON_ERROR_STOP=1 -d v2 -f "$top_srcdir/sql/upgrade/010-to-011.sql" >/dev/null ||
+    fail "010-to-011.sql with rows"
+check "  ... and the same after 010-to-011.sql (rows kept)" "$(cat "$work/views-v2.txt")" "$(views v2)"
 sed 's/"mx-\([0-9]*\)"/"my-\1"/; s/"stream":"mx/"stream":"my/' "$work/mixed.jsonl" >"$work/mixed2.jsonl"
 for db in v2 v3; do
 	"$client" -t 4 "$(echo "$PG_CONNINFO" | sed "s/dbname=livehook/dbname=$db/")" "$work/mixed2.jsonl" >/dev/null
@@ -521,16 +524,16 @@ check "  ... a batch that is not a list is refused" "1" \
 # 004-to-005.sql replaces, 005-to-006.sql that one, 006-to-007.sql
 # moves its statements into ingest_rows(), which 007-to-008.sql replaces;
 # 008-to-009.sql replaces 007-to-008.sql's partitions_ensure(), 009-to-010.sql
-# its ingest_rows()).
+# and 010-to-011.sql its ingest_rows()).
 dump upgraded >"$work/upgraded-1.sql"
-for u in 003-to-004.sql 004-to-005.sql 005-to-006.sql 006-to-007.sql 007-to-008.sql 008-to-009.sql 009-to-010.sql; do
+for u in 003-to-004.sql 004-to-005.sql 005-to-006.sql 006-to-007.sql 007-to-008.sql 008-to-009.sql 009-to-010.sql 010-to-011.sql; do
 	PGOPTIONS="-c client_min_messages=warning" psql -q -X -v ON_ERROR_STOP=1 -d upgraded -f "$top_srcdir/sql/upgrade/$u" >/dev/null ||
 	    fail "$u applies again"
 done
 dump upgraded >"$work/upgraded-2.sql"
 cmp -s "$work/upgraded-1.sql" "$work/upgraded-2.sql" &&
-    ok "003-to-004.sql to 009-to-010.sql apply again, unchanged" ||
-    fail "003-to-004.sql to 009-to-010.sql apply again, unchanged"
+    ok "003-to-004.sql to 010-to-011.sql apply again, unchanged" ||
+    fail "003-to-004.sql to 010-to-011.sql apply again, unchanged"
 
 echo "# storage: $passed passed, $failed failed"
 [ "$failed" = 0 ]

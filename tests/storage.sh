@@ -497,6 +497,8 @@ check "dedup_days below the longest vendor retry horizon is refused" "1" \
 
 # 10. Rejections (issue 14): counts per minute, vendor, status and reason,
 # added up across flushes and processes, never a row per request.
+# The checks name the minute of now_ms, not now()'s: a minute may turn
+# between here and them.
 now_ms=$(q "SELECT (extract(epoch FROM date_trunc('minute', now())) * 1000)::bigint")
 rj() { printf '{"bucket":%s,"vendor":"%s","status":%s,"reason":"%s","count":%s,"addr":%s,"last_seen":%s}' "$@"; }
 check "count_rejections() adds a batch" "2" \
@@ -507,12 +509,12 @@ q "SELECT livehook.count_rejections('[$(rj "$((now_ms - 60000))" huawei 403 'wro
 check "  ... one row per minute and key, counts added" "2|14" \
     "$(q "SELECT count(*), sum(count) FROM livehook.rejections WHERE vendor = 'huawei'")"
 check "  ... the newest delivery's address wins, whatever the order of flushes" "10|2001:db8::7" \
-    "$(q "SELECT count, last_remote_addr FROM livehook.rejections WHERE vendor = 'huawei' AND bucket = date_trunc('minute', now())")"
+    "$(q "SELECT count, last_remote_addr FROM livehook.rejections WHERE vendor = 'huawei' AND bucket = to_timestamp($now_ms / 1000.0)")"
 q "SELECT livehook.count_rejections('[$(rj "$((now_ms - 26 * 3600000))" huawei 403 'wrong signature' 7 null "$((now_ms - 26 * 3600000))"),$(rj "$((now_ms - 32 * 86400000))" huawei 403 'wrong signature' 9 null "$((now_ms - 32 * 86400000))")]')" >/dev/null
 check "view rejections_recent: the last 24 h per vendor, status, reason; first_seen = start of the earliest minute" \
     "huawei|403|wrong signature|14|t|t|2001:db8::7|14
 unknown|404|unknown path|1|t|t||1" \
-    "$(q "SELECT vendor, status, reason, count, first_seen = date_trunc('minute', now()) - interval '1 minute' OR vendor = 'unknown', last_seen = to_timestamp(($now_ms + 5000) / 1000.0) OR vendor = 'unknown', last_remote_addr, last_hour FROM livehook.rejections_recent ORDER BY 1")"
+    "$(q "SELECT vendor, status, reason, count, first_seen = to_timestamp(($now_ms - 60000) / 1000.0) OR vendor = 'unknown', last_seen = to_timestamp(($now_ms + 5000) / 1000.0) OR vendor = 'unknown', last_remote_addr, last_hour FROM livehook.rejections_recent ORDER BY 1")"
 check "  ... buckets older than 31 days are forgotten, a day-old one is kept" "1" \
     "$(q "SELECT count(*) FROM livehook.rejections WHERE bucket < now() - interval '1 day'")"
 check "  ... the reporting role reads it" "2" \

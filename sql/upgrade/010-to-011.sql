@@ -8,7 +8,7 @@
 --    it compares, groups and sorts (kind, the stream, the event time);
 --    the others are read from the argument arrays by subscript where
 --    they are stored.  An unnest() of all 33 arrays made a tuplestore
---    per array and copied every wide row through two CTEs.  8-11% fewer
+--    per array and copied every wide row through two CTEs.  9-10% fewer
 --    instructions per event in batches of 1 to 30 (bench/ingest-micro
 --    -I -m run, and its default of recurring streams).
 
@@ -150,17 +150,19 @@ BEGIN
 
 	-- The CTEs carry the few columns that are compared, grouped and
 	-- sorted (kind, the stream, the event time); the rest are read where
-	-- they are stored, by subscript ($n[j] is O(1): plpgsql hands the
+	-- they are stored, by subscript (b_col[j] is O(1): plpgsql hands the
 	-- arrays over expanded).  An unnest() of all 33 arrays made a
 	-- tuplestore per array and copied the wide rows through both CTEs:
-	-- 8-11% more instructions per event (bench/ingest-micro -I -m run,
+	-- 10-11% more instructions per event (bench/ingest-micro -I -m run,
 	-- batches of 1 to 30).
 	-- Times and durations are milliseconds read as float8: exact up to
 	-- 2^53 ms, and to_timestamp() and make_interval() take float8 (as
 	-- numeric they went through numeric input, division and output again).
 	WITH e AS MATERIALIZED (
 		SELECT g.j, b_vendor[g.j] AS vendor, b_kind[g.j] AS kind,
-		    b_event_key[g.j] AS event_key,
+		    b_event_key[g.j] AS event_key, b_domain[g.j] AS domain,
+		    b_app[g.j] AS app, b_stream[g.j] AS stream,
+		    to_timestamp(coalesce(b_event_time[g.j], b_received_at[g.j]) / 1000) AS et,
 		    nextval('livehook.callbacks_id_seq') AS cid
 		  FROM generate_series(1, cardinality(b_vendor)) AS g(j)
 	), keys AS (
@@ -171,11 +173,7 @@ BEGIN
 		ON CONFLICT ON CONSTRAINT event_keys_pkey DO NOTHING
 		RETURNING callback_id
 	), n AS MATERIALIZED (
-		SELECT (e.j - 1)::integer AS i, e.j, e.cid, e.vendor, e.kind,
-		    e.event_key, b_domain[e.j] AS domain, b_app[e.j] AS app,
-		    b_stream[e.j] AS stream,
-		    to_timestamp(coalesce(b_event_time[e.j], b_received_at[e.j]) / 1000) AS et
-		  FROM e JOIN keys ON keys.callback_id = e.cid
+		SELECT e.* FROM e JOIN keys ON keys.callback_id = e.cid
 	), c AS (
 		INSERT INTO livehook.callbacks (id, received_at, vendor, kind,
 		    vendor_event, remote_addr, auth, payload, event_key, domain,
@@ -299,7 +297,7 @@ BEGIN
 	-- fewer per group to start for every batch).
 	SELECT x.fresh, x.evr, x.sh, z.ftot, x.pvr, h.hvr, h.qvr, o.ovr, o.lpmin
 	  INTO fresh, evr, sh, ftot, pvr, hvr, qvr, ovr, lp_min
-	  FROM (SELECT coalesce(array_agg(n.i), '{}') AS fresh,
+	  FROM (SELECT coalesce(array_agg(n.j - 1), '{}') AS fresh,
 	           array_agg(ROW(n.vendor, n.domain, n.app, n.stream, n.kind,
 	               n.et, b_session_key[n.j])::livehook.ingest_item)
 	               FILTER (WHERE n.kind IN ('play', 'play_done')) AS pvr,
@@ -309,14 +307,13 @@ BEGIN
 	           bool_or(b_heartbeat_timeout[n.j] IS NOT NULL)
 	               FILTER (WHERE n.kind IN ('publish', 'unpublish')) AS sh
 	          FROM n) x,
-	       (SELECT array_agg(b.r) FILTER (WHERE b.kind = 'heartbeat') AS hvr,
-	           array_agg(b.r) FILTER (WHERE b.kind = 'play_heartbeat') AS qvr
-	          FROM (SELECT e.kind, ROW(e.vendor, b_domain[e.j], b_app[e.j],
-	                   b_stream[e.j], e.kind,
-	                   to_timestamp(coalesce(b_event_time[e.j],
-	                       b_received_at[e.j]) / 1000),
-	                   b_session_key[e.j])::livehook.ingest_item AS r
-	                  FROM e WHERE e.kind IN ('heartbeat', 'play_heartbeat')) b) h,
+	       (SELECT array_agg(ROW(e.vendor, e.domain, e.app, e.stream, e.kind,
+	               e.et, b_session_key[e.j])::livehook.ingest_item)
+	               FILTER (WHERE e.kind = 'heartbeat') AS hvr,
+	           array_agg(ROW(e.vendor, e.domain, e.app, e.stream, e.kind,
+	               e.et, b_session_key[e.j])::livehook.ingest_item)
+	               FILTER (WHERE e.kind = 'play_heartbeat') AS qvr
+	          FROM e WHERE e.kind IN ('heartbeat', 'play_heartbeat')) h,
 	       (SELECT array_agg(ROW(f.day, f.vendor, f.domain, f.files,
 	           f.recorded, f.bytes, f.snaps)::livehook.ingest_total) AS ftot
 	          FROM f) z,
